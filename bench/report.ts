@@ -1,0 +1,154 @@
+import type { Machine } from './machine.ts';
+import type { ProfileSummary } from './profile.ts';
+import type { ConnectionsResult } from './scenarios/connections.ts';
+import type { MultiNodeResult } from './scenarios/multi-node.ts';
+import type { GroupResult, OneToOneResult, Step } from './scenarios/traffic.ts';
+
+type Failed = { error: string };
+export type Outcome<T> = T | Failed | undefined;
+
+export interface CharlaRun {
+  sync: 'full' | 'normal';
+  oneToOne?: Outcome<OneToOneResult>;
+  group?: Outcome<GroupResult>;
+  multiNode?: Outcome<MultiNodeResult>;
+}
+
+export interface Results {
+  startedAt: string;
+  command: string;
+  quick: boolean;
+  machine: Machine;
+  /** Load average right after the run: compare with machine.loadAverage. */
+  loadAverageAfter: number[];
+  bodySize: number;
+  ack: string;
+  durationMs: number;
+  /** Scenario 1, measured once (memory per connection does not depend on the durability setting). */
+  connections?: { relay: Outcome<ConnectionsResult>; charla: Outcome<ConnectionsResult>; charlaSync: 'full' | 'normal' };
+  relay: { oneToOne?: Outcome<OneToOneResult>; group?: Outcome<GroupResult> };
+  charla: CharlaRun[];
+  profile?: { oneToOne?: ProfileSummary; group?: ProfileSummary; dir: string };
+}
+
+const ok = <T>(x: Outcome<T>): T | undefined => (x && !('error' in (x as object)) ? (x as T) : undefined);
+const errOf = <T>(x: Outcome<T>): string | undefined => (x && 'error' in (x as object) ? (x as Failed).error.split('\n')[0] : undefined);
+const int = (n: number): string => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '—');
+const ms = (n: number): string => (Number.isFinite(n) ? (n < 10 ? n.toFixed(1) : Math.round(n).toString()) : '—');
+const pct = (a: number | undefined, b: number | undefined): string => (a !== undefined && b !== undefined && b > 0 ? `${((a / b) * 100).toFixed(1)} %` : '—');
+const met = (b: boolean | undefined): string => (b === undefined ? '—' : b ? 'yes' : 'no');
+
+function latency(s: Step): string {
+  return `p50 ${ms(s.latency.p50)} / p99 ${ms(s.latency.p99)} ms`;
+}
+
+/** The headline table: one row per scenario and Charla setting, relay beside it, ratio, target. */
+export function summaryTable(r: Results): string {
+  const rows: string[] = [
+    '| # | Scenario | Charla | Relay | Charla / relay | Target | Met |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  const rc = ok(r.connections?.relay);
+  const r1 = ok(r.relay.oneToOne);
+  const rg = ok(r.relay.group);
+  if (r.connections) {
+    const c = ok(r.connections.charla);
+    const e = errOf(r.connections.charla);
+    const cap = c?.cappedBy ? ` (capped from ${int(c.requested)}: ${c.cappedBy})` : '';
+    rows.push(
+      `| 1 | Idle authenticated connections, server RSS KiB each (sync=${r.connections.charlaSync}, for setup speed) | ${c ? `${c.kibPerConnection.toFixed(1)} KiB × ${int(c.connected)}${c.failed ? ` (${int(c.failed)} failed)` : ''}${cap}` : `error: ${e}`} | ${rc ? `${rc.kibPerConnection.toFixed(1)} KiB × ${int(rc.connected)}` : '—'} | ${c && rc ? `relay/Charla ${pct(rc.kibPerConnection, c.kibPerConnection)}` : '—'} | ≥ 50,000 at ≤ 10 KB | ${met(c ? c.connected >= 50_000 && c.kibPerConnection <= 10 : undefined)} |`,
+    );
+  }
+  for (const run of r.charla) {
+    const tag = `sync=${run.sync}`;
+    if (run.oneToOne !== undefined) {
+      const c = ok(run.oneToOne);
+      const e = errOf(run.oneToOne);
+      rows.push(
+        `| 2 | 1:1 max, delivered msgs/s (${tag}) | ${c ? `${int(c.max.messagesPerSec)} (${latency(c.max)})` : `error: ${e}`} | ${r1 ? `${int(r1.max.messagesPerSec)} (${latency(r1.max)})` : '—'} | ${pct(c?.max.messagesPerSec, r1?.max.messagesPerSec)} | ≥ 50 % of relay (~70,000) | ${met(c && r1 ? c.max.messagesPerSec >= 0.5 * r1.max.messagesPerSec : undefined)} |`,
+      );
+      if (c) {
+        rows.push(
+          `| 2 | 1:1 at half of max (${tag}) | ${int(c.half.messagesPerSec)}/s, ${latency(c.half)} | ${r1 ? `${int(r1.half.messagesPerSec)}/s, ${latency(r1.half)}` : '—'} | — | p99 ≤ 20 ms | ${met(c.half.latency.p99 <= 20)} |`,
+        );
+      }
+    }
+    if (run.group !== undefined) {
+      const c = ok(run.group);
+      const e = errOf(run.group);
+      const cell = (g: GroupResult | undefined): string =>
+        g?.best ? `${int(g.best.deliveriesPerSec)} (${int(g.best.messagesPerSec)} msgs/s, ${latency(g.best)})` : g ? 'none under 1 s' : '—';
+      rows.push(
+        `| 3 | Group of ${100}: deliveries/s, highest rate with p99 < 1 s (${tag}) | ${c ? cell(c) : `error: ${e}`} | ${cell(rg)} | ${pct(c?.best?.deliveriesPerSec, rg?.best?.deliveriesPerSec)} | — | — |`,
+      );
+      const c50 = c?.best50;
+      const r50 = rg?.best50;
+      rows.push(
+        `| 3 | Group of ${100}: deliveries/s with p99 ≤ 50 ms (${tag}) | ${c50 ? `${int(c50.deliveriesPerSec)} (p99 ${ms(c50.latency.p99)} ms)` : c ? 'none' : '—'} | ${r50 ? `${int(r50.deliveriesPerSec)} (p99 ${ms(r50.latency.p99)} ms)` : '—'} | ${pct(c50?.deliveriesPerSec, r50?.deliveriesPerSec)} | ≥ 50 % of relay (~100,000) at p99 ≤ 50 ms | ${met(c && rg ? (c50?.deliveriesPerSec ?? 0) >= 0.5 * (r50?.deliveriesPerSec ?? rg.best?.deliveriesPerSec ?? Infinity) : undefined)} |`,
+      );
+    }
+    if (run.multiNode !== undefined) {
+      const m = ok(run.multiNode);
+      const e = errOf(run.multiNode);
+      if (!m || m.skipped !== null) {
+        rows.push(`| 5 | Two nodes, PostgreSQL + NATS (${tag}) | ${m ? m.skipped : `error: ${e}`} | — | — | cross-node adds ≤ 5 ms p50 | — |`);
+      } else {
+        rows.push(`| 5 | Two nodes: 1:1 max msgs/s (${tag}) | ${int(m.oneToOne.max.messagesPerSec)} (${latency(m.oneToOne.max)}) | ${r1 ? int(r1.max.messagesPerSec) : '—'} | ${pct(m.oneToOne.max.messagesPerSec, r1?.max.messagesPerSec)} | — | — |`);
+        rows.push(`| 5 | Two nodes: group deliveries/s, p99 < 1 s (${tag}) | ${m.group.best ? `${int(m.group.best.deliveriesPerSec)} (${latency(m.group.best)})` : 'none under 1 s'} | ${rg?.best ? int(rg.best.deliveriesPerSec) : '—'} | ${pct(m.group.best?.deliveriesPerSec, rg?.best?.deliveriesPerSec)} | — | — |`);
+        rows.push(`| 5 | Two nodes: cross-node p50 minus same-node p50 at ${int(m.oneToOne.probe?.offeredRate ?? 0)} msgs/s (${tag}) | ${ms(m.crossNodeAddedP50Ms)} ms (same ${ms((m.oneToOne.probe ?? m.oneToOne.half).latencySameNode.p50)}, cross ${ms((m.oneToOne.probe ?? m.oneToOne.half).latencyCrossNode.p50)}) | — | — | ≤ 5 ms | ${met(m.crossNodeAddedP50Ms <= 5)} |`);
+      }
+    }
+  }
+  return rows.join('\n');
+}
+
+function stepRow(target: string, what: string, s: Step): string {
+  const errors = Object.entries(s.errors).map(([k, v]) => `${k}×${v}`).join(' ') || '';
+  return `| ${target} | ${what} | ${int(s.sent)} | ${int(s.messagesPerSec)} | ${int(s.deliveriesPerSec)} | ${ms(s.latency.p50)} | ${ms(s.latency.p99)} | ${ms(s.latency.max)} | ${Math.round(s.serverCpuPct)} % | ${Math.round(s.generatorCpuPct)} % | ${ms(s.maxSchedulerLagMs)} | ${int(s.undelivered)} | ${errors} |`;
+}
+
+/** Every measured step, with CPU use on both sides (which side was the bottleneck). */
+export function detailTable(r: Results): string {
+  const rows = [
+    '| target | step | sent | msgs/s | deliveries/s | p50 ms | p99 ms | max ms | server CPU | generator CPU | scheduler lag ms | undelivered | errors |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+  ];
+  const oneToOne = (label: string, x: OneToOneResult | undefined): void => {
+    if (!x) return;
+    rows.push(stepRow(label, '1:1 max (closed loop)', x.max), stepRow(label, `1:1 open ${int(x.half.offeredRate ?? 0)}/s`, x.half));
+    if (x.probe) rows.push(stepRow(label, `1:1 probe ${int(x.probe.offeredRate ?? 0)}/s`, x.probe));
+  };
+  const group = (label: string, x: GroupResult | undefined): void => {
+    for (const s of x?.steps ?? []) rows.push(stepRow(label, `group open ${int(s.offeredRate ?? 0)} msgs/s`, s));
+  };
+  oneToOne('relay', ok(r.relay.oneToOne));
+  for (const run of r.charla) oneToOne(`charla sync=${run.sync}`, ok(run.oneToOne));
+  group('relay', ok(r.relay.group));
+  for (const run of r.charla) group(`charla sync=${run.sync}`, ok(run.group));
+  for (const run of r.charla) {
+    const m = ok(run.multiNode);
+    if (m && m.skipped === null) {
+      oneToOne(`2 nodes sync=${run.sync}`, m.oneToOne);
+      group(`2 nodes sync=${run.sync}`, m.group);
+    }
+  }
+  const conn = (label: string, c: ConnectionsResult | undefined): string | null =>
+    c ? `| ${label} | ${int(c.connected)} | ${int(c.failed)} | ${(c.setupMs / 1000).toFixed(1)} s | ${(c.connectMs / 1000).toFixed(1)} s | ${int(c.rssBeforeKib / 1024)} MiB | ${int(c.rssAfterKib / 1024)} MiB | ${c.kibPerConnection.toFixed(2)} |` : null;
+  const connRows = [conn('relay', ok(r.connections?.relay)), conn(`charla sync=${r.connections?.charlaSync}`, ok(r.connections?.charla))].filter((x) => x !== null);
+  const out = [rows.join('\n')];
+  if (connRows.length) {
+    out.push(['| target | connected | failed | device setup | connect | RSS before | RSS after | KiB/connection |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |', ...connRows].join('\n'));
+  }
+  return out.join('\n\n');
+}
+
+export function header(r: Results): string {
+  const m = r.machine;
+  return [
+    `Charla benchmark ${r.startedAt}${r.quick ? ' (--quick: short runs, indicative only)' : ''}`,
+    `command: ${r.command}`,
+    `machine: ${m.nproc} × ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}, Linux ${m.kernel}`,
+    `load average before: ${m.loadAverage.join(', ')}; after: ${r.loadAverageAfter.join(', ')}`,
+    `server on CPU 0, generators on CPU 1 (taskset); body ${r.bodySize} bytes (measured MLS ciphertext of a short text); acks: ${r.ack}; took ${(r.durationMs / 1000).toFixed(0)} s`,
+  ].join('\n');
+}

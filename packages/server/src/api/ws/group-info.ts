@@ -1,0 +1,3 @@
+import type { WsHandler } from './types.ts';
+
+export const groupInfo: WsHandler<'groupInfo'> = ({ services, auth, frame }) => services.groups.groupInfo(auth, frame.groupId);

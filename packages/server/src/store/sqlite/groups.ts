@@ -1,0 +1,230 @@
+import { bytesEqual } from '@charla/protocol';
+import type {
+  AckInput, CommitInput, CommitOutcome, DeviceRef, GroupFailure, GroupInfo, LastSeenInput, MembershipCursor, MessageInput, MessageOutcome,
+  RedactOutcome,
+} from '../types.ts';
+import { appendEntry, insertEntry } from './log.ts';
+import { bytesOrNull, num, numOrNull, str, type Db } from './db.ts';
+
+export function createGroup(db: Db, groupId: string, creator: DeviceRef, ts: number): 'ok' | 'GROUP_EXISTS' {
+  return db.tx(() => {
+    if (db.get('SELECT 1 FROM groups WHERE group_id = ?', groupId)) return 'GROUP_EXISTS';
+    db.run('INSERT INTO groups (group_id, epoch, last_seq, created_at) VALUES (?, 0, 0, ?)', groupId, ts);
+    db.run("INSERT INTO memberships (group_id, device_id, username, from_seq, to_seq, acked_seq, status) VALUES (?, ?, ?, 1, NULL, 0, 'member')", groupId, creator.deviceId, creator.username);
+    return 'ok';
+  });
+}
+
+/** Group exists and the device is a current member: returns the group's epoch. */
+function checkMember(db: Db, groupId: string, deviceId: string): GroupFailure | { epoch: number; lastSeq: number } {
+  const g = db.get('SELECT epoch, last_seq FROM groups WHERE group_id = ?', groupId);
+  if (!g) return { error: 'UNKNOWN_GROUP' };
+  if (!db.get("SELECT 1 FROM memberships WHERE group_id = ? AND device_id = ? AND status = 'member'", groupId, deviceId)) return { error: 'NOT_A_MEMBER' };
+  return { epoch: num(g.epoch), lastSeq: num(g.last_seq) };
+}
+
+/** [SEND-2] Idempotency on (groupId, msgId): same body → the original, different body → MESSAGE_ID_REUSED. */
+function findByMsgId(db: Db, groupId: string, msgId: string, bodyHash: Uint8Array): GroupFailure | { seq: number; epoch: number } | undefined {
+  const r = db.get("SELECT seq, epoch, body_hash FROM group_log WHERE group_id = ? AND msg_id = ? AND kind IN ('app', 'commit')", groupId, msgId);
+  if (!r) return undefined;
+  const hash = bytesOrNull(r.body_hash);
+  if (hash === null || !bytesEqual(hash, bodyHash)) return { error: 'MESSAGE_ID_REUSED' };
+  return { seq: num(r.seq), epoch: num(r.epoch) };
+}
+
+export function applyCommit(db: Db, c: CommitInput): CommitOutcome {
+  return db.tx((): CommitOutcome => {
+    const g = checkMember(db, c.groupId, c.sender.deviceId);
+    if ('error' in g) return g;
+    const dup = findByMsgId(db, c.groupId, c.msgId, c.bodyHash);
+    if (dup !== undefined) return 'error' in dup ? dup : { duplicate: true, seq: dup.seq, epoch: dup.epoch + 1 };
+    if (c.epoch !== g.epoch) return { error: 'EPOCH_CONFLICT', epoch: g.epoch };
+
+    const adds: DeviceRef[] = [];
+    for (const deviceId of new Set(c.add)) {
+      const d = db.get('SELECT username FROM devices WHERE device_id = ? AND activated_at IS NOT NULL AND revoked_at IS NULL', deviceId);
+      if (!d) return { error: 'INVALID_MEMBERSHIP', message: `device ${deviceId} is not an active device` };
+      if (db.get("SELECT 1 FROM memberships WHERE group_id = ? AND device_id = ? AND status = 'member'", c.groupId, deviceId)) {
+        return { error: 'INVALID_MEMBERSHIP', message: `device ${deviceId} is already a member` };
+      }
+      adds.push({ deviceId, username: str(d.username) });
+    }
+    const removes = [...new Set(c.remove)];
+    let removedMembers = 0;
+    for (const deviceId of removes) {
+      // A revoked device left the server's membership at once but is still in the MLS tree: removing it is valid.
+      const m = db.get("SELECT status FROM memberships WHERE group_id = ? AND device_id = ? AND status IN ('member', 'revoked') ORDER BY id DESC LIMIT 1", c.groupId, deviceId);
+      if (!m) return { error: 'INVALID_MEMBERSHIP', message: `device ${deviceId} is not a member` };
+      if (str(m.status) === 'member') removedMembers++;
+    }
+    const members = num(db.get("SELECT COUNT(*) AS n FROM memberships WHERE group_id = ? AND status = 'member'", c.groupId)?.n);
+    if (members + adds.length - removedMembers > c.maxGroupDevices) {
+      return { error: 'INVALID_MEMBERSHIP', message: `a group has at most ${c.maxGroupDevices} devices` };
+    }
+
+    const commit = appendEntry(db, {
+      groupId: c.groupId, kind: 'commit', sender: c.sender, msgId: c.msgId, ts: c.ts, expiresAt: null, subjectUsername: null,
+      target: null, recipients: null, body: c.commit, bodyHash: c.bodyHash, epoch: c.epoch,
+    });
+    db.run('UPDATE groups SET epoch = epoch + 1 WHERE group_id = ?', c.groupId);
+    for (const deviceId of removes) {
+      db.run(
+        "UPDATE memberships SET status = 'removed', to_seq = COALESCE(to_seq, ?) WHERE group_id = ? AND device_id = ? AND status IN ('member', 'revoked')",
+        commit.seq, c.groupId, deviceId,
+      );
+    }
+    let welcome = null;
+    if (adds.length > 0 && c.welcome !== null) {
+      welcome = appendEntry(db, {
+        groupId: c.groupId, kind: 'welcome', sender: c.sender, msgId: c.msgId, ts: c.ts, expiresAt: null, subjectUsername: null,
+        target: null, recipients: adds.map((a) => a.deviceId), body: c.welcome, bodyHash: null, epoch: c.epoch + 1,
+      });
+      for (const a of adds) {
+        db.run(
+          "INSERT INTO memberships (group_id, device_id, username, from_seq, to_seq, acked_seq, status) VALUES (?, ?, ?, ?, NULL, ?, 'member')",
+          c.groupId, a.deviceId, a.username, welcome.seq, welcome.seq - 1,
+        );
+      }
+    }
+    return { duplicate: false, commit, welcome, removed: removes };
+  });
+}
+
+export function appendMessage(db: Db, m: MessageInput): MessageOutcome {
+  return appendMessages(db, [m])[0]!;
+}
+
+/**
+ * Group commit: every input checked and appended in order inside one transaction. Group rows and
+ * memberships are read once per batch (app messages change neither epoch nor membership), each
+ * group's last_seq is written once at the end; the msgId lookup runs per input and sees the rows
+ * this transaction already inserted, so a msgId repeated inside the batch is a duplicate.
+ */
+export function appendMessages(db: Db, inputs: readonly MessageInput[]): MessageOutcome[] {
+  if (inputs.length === 0) return [];
+  return db.tx((): MessageOutcome[] => {
+    const groups = new Map<string, { epoch: number; lastSeq: number; moved: boolean } | null>();
+    const members = new Map<string, boolean>();
+    const out: MessageOutcome[] = [];
+    for (const m of inputs) {
+      let g = groups.get(m.groupId);
+      if (g === undefined) {
+        const row = db.get('SELECT epoch, last_seq FROM groups WHERE group_id = ?', m.groupId);
+        g = row ? { epoch: num(row.epoch), lastSeq: num(row.last_seq), moved: false } : null;
+        groups.set(m.groupId, g);
+      }
+      if (g === null) {
+        out.push({ error: 'UNKNOWN_GROUP' });
+        continue;
+      }
+      const key = `${m.groupId} ${m.sender.deviceId}`;
+      let member = members.get(key);
+      if (member === undefined) {
+        member = db.get("SELECT 1 FROM memberships WHERE group_id = ? AND device_id = ? AND status = 'member'", m.groupId, m.sender.deviceId) !== undefined;
+        members.set(key, member);
+      }
+      if (!member) {
+        out.push({ error: 'NOT_A_MEMBER' });
+        continue;
+      }
+      // Checked before the epoch, so a retry after a reconnect gets its original seq even if the epoch moved.
+      const dup = findByMsgId(db, m.groupId, m.msgId, m.bodyHash);
+      if (dup !== undefined) {
+        out.push('error' in dup ? dup : { duplicate: true, seq: dup.seq });
+        continue;
+      }
+      if (m.epoch !== g.epoch) {
+        out.push({ error: 'EPOCH_CONFLICT', epoch: g.epoch });
+        continue;
+      }
+      g.lastSeq++;
+      g.moved = true;
+      const entry = insertEntry(db, g.lastSeq, m.epoch, {
+        groupId: m.groupId, kind: 'app', sender: m.sender, msgId: m.msgId, ts: m.ts, expiresAt: m.expiresAt, subjectUsername: null,
+        target: null, recipients: null, body: m.body, bodyHash: m.bodyHash,
+      });
+      out.push({ duplicate: false, entry });
+    }
+    for (const [groupId, g] of groups) if (g?.moved) db.run('UPDATE groups SET last_seq = ? WHERE group_id = ?', g.lastSeq, groupId);
+    return out;
+  });
+}
+
+export function checkSend(db: Db, groupId: string, deviceId: string, epoch: number): GroupFailure | { epoch: number } {
+  const g = checkMember(db, groupId, deviceId);
+  if ('error' in g) return g;
+  if (g.epoch !== epoch) return { error: 'EPOCH_CONFLICT', epoch: g.epoch };
+  return { epoch: g.epoch };
+}
+
+export function redact(db: Db, groupId: string, sender: DeviceRef, msgId: string, ts: number): RedactOutcome {
+  return db.tx((): RedactOutcome => {
+    const g = checkMember(db, groupId, sender.deviceId);
+    if ('error' in g) return g;
+    const r = db.get("SELECT seq, sender_username, redacted_seq FROM group_log WHERE group_id = ? AND msg_id = ? AND kind = 'app'", groupId, msgId);
+    if (!r) return { error: 'NOT_FOUND' };
+    if (str(r.sender_username) !== sender.username) return { error: 'FORBIDDEN' };
+    const already = numOrNull(r.redacted_seq);
+    if (already !== null) return { duplicate: true, seq: already, entry: null };
+    const entry = appendEntry(db, {
+      groupId, kind: 'redact', sender, msgId: null, ts, expiresAt: null, subjectUsername: null, target: msgId, recipients: null, body: null, bodyHash: null,
+    });
+    db.run('UPDATE group_log SET body = NULL, redacted_seq = ? WHERE group_id = ? AND seq = ?', entry.seq, groupId, num(r.seq));
+    return { duplicate: false, seq: entry.seq, entry };
+  });
+}
+
+export function getGroupInfo(db: Db, groupId: string, deviceId: string): GroupInfo | GroupFailure {
+  const g = checkMember(db, groupId, deviceId);
+  if ('error' in g) return g;
+  const members = db
+    .all("SELECT username, device_id FROM memberships WHERE group_id = ? AND status = 'member' ORDER BY id", groupId)
+    .map((r) => ({ username: str(r.username), deviceId: str(r.device_id) }));
+  return { epoch: g.epoch, lastSeq: g.lastSeq, members };
+}
+
+export function listCursors(db: Db, deviceId: string): MembershipCursor[] {
+  return db
+    .all(
+      `SELECT group_id, from_seq, to_seq, acked_seq FROM memberships
+       WHERE device_id = ? AND (status = 'member' OR (status = 'removed' AND acked_seq < to_seq)) ORDER BY group_id, from_seq`,
+      deviceId,
+    )
+    .map((r) => ({ groupId: str(r.group_id), fromSeq: num(r.from_seq), toSeq: numOrNull(r.to_seq), ackedSeq: num(r.acked_seq) }));
+}
+
+const ACK_SQL = `UPDATE memberships SET acked_seq = MAX(acked_seq, MIN(?, COALESCE(to_seq, (SELECT last_seq FROM groups g WHERE g.group_id = memberships.group_id))))
+     WHERE group_id = ? AND device_id = ?`;
+
+export function ack(db: Db, groupId: string, deviceId: string, seq: number): boolean {
+  // Cumulative, never backwards, and never past what exists (an ack of the future must not skip it).
+  return db.run(ACK_SQL, seq, groupId, deviceId) > 0;
+}
+
+/** Buffered acks and last-seen times in one transaction (one disk sync for all). */
+export function saveAcks(db: Db, acks: readonly AckInput[], lastSeen: readonly LastSeenInput[]): void {
+  if (acks.length === 0 && lastSeen.length === 0) return;
+  db.tx(() => {
+    for (const a of acks) db.run(ACK_SQL, a.seq, a.groupId, a.deviceId);
+    for (const s of lastSeen) db.run('UPDATE devices SET last_seen_at = MAX(COALESCE(last_seen_at, 0), ?) WHERE device_id = ?', s.ts, s.deviceId);
+  });
+}
+
+export function deleteExpiredMessages(db: Db, now: number): number {
+  return db.run('DELETE FROM group_log WHERE expires_at IS NOT NULL AND expires_at <= ?', now);
+}
+
+export function collectGarbage(db: Db, cutoffTs: number): number {
+  return db.tx(() => {
+    // Revoked devices never read again, so they do not hold entries back.
+    let n = db.run(
+      `DELETE FROM group_log WHERE seq <= (
+         SELECT COALESCE((SELECT MIN(m.acked_seq) FROM memberships m WHERE m.group_id = g.group_id AND m.status != 'revoked'
+                            AND (m.to_seq IS NULL OR m.acked_seq < m.to_seq)), g.last_seq)
+         FROM groups g WHERE g.group_id = group_log.group_id)`,
+    );
+    n += db.run('DELETE FROM group_log WHERE ts < ?', cutoffTs);
+    db.run("DELETE FROM memberships WHERE status = 'removed' AND acked_seq >= to_seq");
+    return n;
+  });
+}

@@ -1,0 +1,56 @@
+import type { EventKind } from '@charla/protocol';
+import type { DeviceRef, LogEntry } from '../types.ts';
+import { num, type Db } from './db.ts';
+import { entryFromRow } from '../rows.ts';
+
+export { entryFromRow };
+
+export interface NewEntry {
+  readonly groupId: string;
+  readonly kind: EventKind;
+  readonly sender: DeviceRef | null;
+  readonly msgId: string | null;
+  readonly ts: number;
+  readonly expiresAt: number | null;
+  readonly subjectUsername: string | null;
+  readonly target: string | null;
+  readonly recipients: readonly string[] | null;
+  readonly body: Uint8Array | null;
+  readonly bodyHash: Uint8Array | null;
+  /** Defaults to the group's current epoch. */
+  readonly epoch?: number;
+}
+
+/** Appends one entry at the group's next seq. Must run inside a transaction. */
+export function appendEntry(db: Db, e: NewEntry): LogEntry {
+  const g = db.get('UPDATE groups SET last_seq = last_seq + 1 WHERE group_id = ? RETURNING last_seq, epoch', e.groupId);
+  if (!g) throw new Error('appendEntry: unknown group');
+  return insertEntry(db, num(g.last_seq), e.epoch ?? num(g.epoch), e);
+}
+
+/** Writes the log row at `seq`; the caller has moved (or will move) the group's last_seq past it. */
+export function insertEntry(db: Db, seq: number, epoch: number, e: NewEntry): LogEntry {
+  db.run(
+    `INSERT INTO group_log (group_id, seq, kind, sender_username, sender_device, msg_id, epoch, ts, expires_at,
+       subject_username, target, recipients, body, body_hash)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    e.groupId, seq, e.kind, e.sender?.username ?? null, e.sender?.deviceId ?? null, e.msgId, epoch, e.ts, e.expiresAt,
+    e.subjectUsername, e.target, e.recipients === null ? null : JSON.stringify(e.recipients), e.body, e.bodyHash,
+  );
+  return {
+    groupId: e.groupId, seq, kind: e.kind, sender: e.sender, msgId: e.msgId, epoch, ts: e.ts, expiresAt: e.expiresAt,
+    subjectUsername: e.subjectUsername, target: e.target, recipients: e.recipients, body: e.body,
+  };
+}
+
+
+export function readLog(db: Db, groupId: string, afterSeq: number, uptoSeq: number | null, limit: number, now: number): LogEntry[] {
+  // Redacted messages keep their row (for idempotency) but lose their body and are not delivered.
+  return db
+    .all(
+      `SELECT * FROM group_log WHERE group_id = ? AND seq > ? AND seq <= ? AND (expires_at IS NULL OR expires_at > ?)
+         AND NOT (kind = 'app' AND body IS NULL) ORDER BY seq LIMIT ?`,
+      groupId, afterSeq, uptoSeq ?? Number.MAX_SAFE_INTEGER, now, limit,
+    )
+    .map(entryFromRow);
+}

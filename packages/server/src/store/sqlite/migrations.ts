@@ -1,0 +1,122 @@
+/**
+ * Numbered schema migrations, applied in order, each in its own transaction and recorded in
+ * schema_migrations. Never edit a released migration: add the next one.
+ */
+export const MIGRATIONS: readonly { readonly version: number; readonly sql: string }[] = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE accounts (
+        username TEXT PRIMARY KEY,
+        auth_hash BLOB NOT NULL,
+        auth_salt BLOB NOT NULL,
+        auth_params TEXT NOT NULL,
+        kdf TEXT NOT NULL,
+        account_public_key TEXT NOT NULL,
+        encrypted_account_key TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE TABLE invite_tokens (
+        token_hash BLOB PRIMARY KEY,
+        created_by TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        used_by TEXT,
+        used_at INTEGER
+      ) STRICT;
+      CREATE TABLE devices (
+        device_id TEXT PRIMARY KEY,
+        username TEXT NOT NULL REFERENCES accounts(username),
+        name TEXT NOT NULL,
+        signature_key TEXT,
+        credential_signature TEXT,
+        created_at INTEGER NOT NULL,
+        activated_at INTEGER,
+        revoked_at INTEGER,
+        last_seen_at INTEGER
+      ) STRICT;
+      CREATE INDEX devices_by_user ON devices(username);
+      CREATE TABLE sessions (
+        token_hash BLOB PRIMARY KEY,
+        device_id TEXT NOT NULL REFERENCES devices(device_id),
+        username TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX sessions_by_expiry ON sessions(expires_at);
+      CREATE TABLE key_packages (
+        id INTEGER PRIMARY KEY,
+        device_id TEXT NOT NULL REFERENCES devices(device_id),
+        key_package TEXT NOT NULL,
+        last_resort INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX key_packages_by_device ON key_packages(device_id, last_resort, id);
+      CREATE TABLE groups (
+        group_id TEXT PRIMARY KEY,
+        epoch INTEGER NOT NULL,
+        last_seq INTEGER NOT NULL,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+      -- Each message is stored once; devices read it through their membership cursors.
+      CREATE TABLE group_log (
+        group_id TEXT NOT NULL REFERENCES groups(group_id),
+        seq INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        sender_username TEXT,
+        sender_device TEXT,
+        msg_id TEXT,
+        epoch INTEGER NOT NULL,
+        ts INTEGER NOT NULL,
+        expires_at INTEGER,
+        subject_username TEXT,
+        target TEXT,
+        recipients TEXT,
+        body BLOB,
+        body_hash BLOB,
+        redacted_seq INTEGER,
+        PRIMARY KEY (group_id, seq)
+      ) STRICT;
+      CREATE UNIQUE INDEX group_log_msg_id ON group_log(group_id, msg_id) WHERE kind IN ('app', 'commit');
+      CREATE INDEX group_log_expiry ON group_log(expires_at) WHERE expires_at IS NOT NULL;
+      CREATE INDEX group_log_ts ON group_log(ts);
+      -- status: member | removed (by a commit) | revoked (device revoked; still in the MLS tree
+      -- until a commit removes it, so a later remove of it is valid).
+      CREATE TABLE memberships (
+        id INTEGER PRIMARY KEY,
+        group_id TEXT NOT NULL REFERENCES groups(group_id),
+        device_id TEXT NOT NULL,
+        username TEXT NOT NULL,
+        from_seq INTEGER NOT NULL,
+        to_seq INTEGER,
+        acked_seq INTEGER NOT NULL,
+        status TEXT NOT NULL
+      ) STRICT;
+      CREATE UNIQUE INDEX memberships_current ON memberships(group_id, device_id) WHERE status = 'member';
+      CREATE INDEX memberships_by_device ON memberships(device_id);
+      CREATE INDEX memberships_by_group ON memberships(group_id);
+      CREATE INDEX memberships_by_user ON memberships(username, status);
+    `,
+  },
+  {
+    version: 2,
+    sql: `
+      -- [LINK-*] Device links live minutes; their messages are sealed by the two devices.
+      CREATE TABLE device_links (
+        link_id TEXT PRIMARY KEY,
+        username TEXT NOT NULL REFERENCES accounts(username),
+        creator_device TEXT NOT NULL,
+        joiner_device TEXT,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX device_links_expiry ON device_links(expires_at);
+      CREATE TABLE device_link_messages (
+        link_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        sender TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (link_id, seq)
+      ) STRICT;
+    `,
+  },
+];

@@ -1,0 +1,133 @@
+import type { Store } from '../store.ts';
+import type {
+  AccountRecord, AckInput, CommitInput, DeviceLinkRecord, DeviceRecord, DeviceRef, LastSeenInput, MessageInput, SessionRecord,
+} from '../types.ts';
+import { Db } from './db.ts';
+import * as accounts from './accounts.ts';
+import * as groups from './groups.ts';
+import { readLog } from './log.ts';
+import * as links from './links.ts';
+
+/**
+ * The embedded store: one SQLite file in WAL mode. node:sqlite is synchronous, so each method runs
+ * to completion without interleaving; the async signatures are the contract a networked store needs.
+ */
+export class SqliteStore implements Store {
+  readonly #db: Db;
+
+  constructor(dataDir: string, synchronous: 'full' | 'normal' = 'full') {
+    this.#db = new Db(dataDir, synchronous);
+  }
+
+  async createAccount(account: AccountRecord, inviteTokenHash: Uint8Array | null) {
+    return accounts.createAccount(this.#db, account, inviteTokenHash);
+  }
+  async getAccount(username: string) {
+    return accounts.getAccount(this.#db, username);
+  }
+  async createInviteToken(tokenHash: Uint8Array, createdBy: string, ts: number) {
+    this.#db.run('INSERT INTO invite_tokens (token_hash, created_by, created_at) VALUES (?, ?, ?)', tokenHash, createdBy, ts);
+  }
+  async createDeviceAndSession(device: DeviceRecord, session: SessionRecord) {
+    accounts.createDeviceAndSession(this.#db, device, session);
+  }
+  async getSession(tokenHash: Uint8Array) {
+    return accounts.getSession(this.#db, tokenHash);
+  }
+  async deleteSession(tokenHash: Uint8Array) {
+    this.#db.run('DELETE FROM sessions WHERE token_hash = ?', tokenHash);
+  }
+  async getDevice(deviceId: string) {
+    const r = this.#db.get('SELECT * FROM devices WHERE device_id = ?', deviceId);
+    return r ? accounts.deviceFromRow(r) : undefined;
+  }
+  async listActiveDevices(username: string) {
+    return this.#db
+      .all('SELECT * FROM devices WHERE username = ? AND activated_at IS NOT NULL AND revoked_at IS NULL ORDER BY created_at, device_id', username)
+      .map(accounts.deviceFromRow);
+  }
+  async activateDevice(deviceId: string, signatureKey: string, credentialSignature: string, ts: number) {
+    return accounts.activateDevice(this.#db, deviceId, signatureKey, credentialSignature, ts);
+  }
+  async revokeDevice(username: string, deviceId: string, ts: number) {
+    return accounts.revokeDevice(this.#db, username, deviceId, ts);
+  }
+  async touchDevice(deviceId: string, ts: number) {
+    this.#db.run('UPDATE devices SET last_seen_at = ? WHERE device_id = ?', ts, deviceId);
+  }
+  async addKeyPackages(deviceId: string, keyPackages: readonly string[], lastResort: string | null, max: number) {
+    return accounts.addKeyPackages(this.#db, deviceId, keyPackages, lastResort, max);
+  }
+  async countKeyPackages(deviceId: string) {
+    return accounts.countKeyPackages(this.#db, deviceId);
+  }
+  async claimKeyPackages(deviceIds: readonly string[]) {
+    return accounts.claimKeyPackages(this.#db, deviceIds);
+  }
+  async createGroup(groupId: string, creator: DeviceRef, ts: number) {
+    return groups.createGroup(this.#db, groupId, creator, ts);
+  }
+  async applyCommit(input: CommitInput) {
+    return groups.applyCommit(this.#db, input);
+  }
+  async appendMessage(input: MessageInput) {
+    return groups.appendMessage(this.#db, input);
+  }
+  async appendMessages(inputs: readonly MessageInput[]) {
+    return groups.appendMessages(this.#db, inputs);
+  }
+  async checkSend(groupId: string, deviceId: string, epoch: number) {
+    return groups.checkSend(this.#db, groupId, deviceId, epoch);
+  }
+  async redact(groupId: string, sender: DeviceRef, msgId: string, ts: number) {
+    return groups.redact(this.#db, groupId, sender, msgId, ts);
+  }
+  async getGroupInfo(groupId: string, deviceId: string) {
+    return groups.getGroupInfo(this.#db, groupId, deviceId);
+  }
+  async listCursors(deviceId: string) {
+    return groups.listCursors(this.#db, deviceId);
+  }
+  async readLog(groupId: string, afterSeq: number, uptoSeq: number | null, limit: number, now: number) {
+    return readLog(this.#db, groupId, afterSeq, uptoSeq, limit, now);
+  }
+  async ack(groupId: string, deviceId: string, seq: number) {
+    return groups.ack(this.#db, groupId, deviceId, seq);
+  }
+  async saveAcks(acks: readonly AckInput[], lastSeen: readonly LastSeenInput[]) {
+    groups.saveAcks(this.#db, acks, lastSeen);
+  }
+  async deleteExpiredMessages(now: number) {
+    return groups.deleteExpiredMessages(this.#db, now);
+  }
+  async collectGarbage(cutoffTs: number) {
+    return groups.collectGarbage(this.#db, cutoffTs);
+  }
+  async deleteExpiredSessions(now: number) {
+    return this.#db.run('DELETE FROM sessions WHERE expires_at <= ?', now);
+  }
+  async createDeviceLink(link: DeviceLinkRecord) {
+    return links.createDeviceLink(this.#db, link);
+  }
+  async getDeviceLink(linkId: string, now: number) {
+    return links.getDeviceLink(this.#db, linkId, now);
+  }
+  async joinDeviceLink(linkId: string, device: DeviceRecord, session: SessionRecord, now: number) {
+    return links.joinDeviceLink(this.#db, linkId, device, session, now);
+  }
+  async appendLinkMessage(linkId: string, from: 'creator' | 'joiner', payload: string, ts: number) {
+    return links.appendLinkMessage(this.#db, linkId, from, payload, ts);
+  }
+  async readLinkMessages(linkId: string) {
+    return links.readLinkMessages(this.#db, linkId);
+  }
+  async deleteExpiredLinks(now: number) {
+    return links.deleteExpiredLinks(this.#db, now);
+  }
+  async healthy() {
+    return this.#db.get('SELECT 1 AS ok')?.ok === 1;
+  }
+  async close() {
+    this.#db.close();
+  }
+}
