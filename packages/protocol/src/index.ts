@@ -87,3 +87,20 @@ export {
   LeaveContent,
 } from './content.ts';
 export { deviceCredentialBytes, MlsIdentity } from './credential.ts';
+export {
+  RoomId,
+  ParticipantId,
+  MAX_ROOM_PARTICIPANTS,
+  MAX_ROOM_LOBBY,
+  CreateRoomRequest,
+  CreateRoomResponse,
+  MediaState,
+  RoomRole,
+  Participant,
+  RoomClientFrame,
+  RoomServerFrame,
+  RoomJoinFrame,
+  RoomJoinedFrame,
+  RoomOfferFrame,
+  RoomErrFrame,
+} from './rooms.ts';

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import {
@@ -13,44 +12,19 @@ import {
   type RTCRtpSender,
 } from 'werift';
 import { createSfu, type SessionDescription, type Sfu } from '../src/sfu.ts';
+import { inLoopbackNamespace } from '../src/testing/netns.ts';
 
 // Rule: no media test may offer the machine's other addresses as ICE candidates, so this file
 // re-executes itself inside a fresh network namespace that has only loopback.
 const thisFile = fileURLToPath(import.meta.url);
 
-if (process.env.CHARLA_NETNS !== '1') {
-  describe('sfu forwarding (loopback-only network namespace)', () => {
-    const probe = spawnSync('unshare', ['-n', 'true'], { stdio: 'ignore' });
-    const reason = probe.error ? probe.error.message : probe.status !== 0 ? 'unshare -n failed (not root?)' : undefined;
-    if (reason && !process.env.CI) {
-      it('is skipped', { skip: `cannot create a network namespace: ${reason}` }, () => {});
-      return;
-    }
-    it('passes inside `unshare -n`', { timeout: 60_000 }, async () => {
-      assert.equal(reason, undefined, `cannot create a network namespace: ${reason}`);
-      const env: NodeJS.ProcessEnv = { ...process.env, CHARLA_NETNS: '1' };
-      // Otherwise the inner `node --test` would talk the runner's child protocol to nobody.
-      delete env.NODE_TEST_CONTEXT;
-      const child = spawn(
-        'unshare',
-        ['-n', 'sh', '-c', 'ip link set lo up && exec "$0" --test --test-reporter=spec "$1"', process.execPath, thisFile],
-        { env, stdio: ['ignore', 'pipe', 'pipe'] },
-      );
-      let output = '';
-      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-      console.log(output);
-      assert.equal(code, 0, 'forwarding test failed inside the namespace (output above)');
-    });
-  });
-} else {
+inLoopbackNamespace('sfu forwarding', thisFile, () => {
   describe('sfu forwarding', () => {
     it('forwards unaltered payloads between three peers, to a late joiner, and stops after leave', { timeout: 30_000 }, async () => {
       await runScenario();
     });
   });
-}
+});
 
 const loopback = { iceAdditionalHostAddresses: ['127.0.0.1'], iceInterfaceAddresses: { udp4: '127.0.0.1' } };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
