@@ -14,6 +14,7 @@ import {
   type RTCRtpTransceiver,
   type RtpPacket,
 } from 'werift';
+import type { Kind, Participant, RoomStats, Sfu, SfuEvents, SfuLoad, Signal, View } from './types.ts';
 
 /**
  * An in-process selective forwarding unit for rooms.
@@ -24,41 +25,26 @@ import {
  * end to end. werift rewrites only the RTP header (SSRC, payload type, header extensions).
  */
 
-export type Kind = 'audio' | 'video';
 const kinds: readonly Kind[] = ['audio', 'video'];
 
-/** The SFU's offer to one participant; the participant answers it (through signalling). */
-export type SessionDescription = { type: 'offer' | 'answer'; sdp: string };
-export type Signal = (offer: SessionDescription) => Promise<SessionDescription>;
+export type { DisconnectReason, Kind, Participant, RoomStats, SessionDescription, Sfu, SfuEvents, SfuLoad, Signal, View } from './types.ts';
 
-export type SfuOptions = {
+export type SfuOptions = SfuEvents & {
   /** Extra host candidates. Loopback (`['127.0.0.1']`) is needed for same-host peers. */
   iceAdditionalHostAddresses?: string[];
   /** Interfaces to gather on; `{ udp4: '127.0.0.1' }` keeps media on loopback. */
   interfaceAddresses?: InterfaceAddresses;
   /** Minimum time between key-frame requests sent to one publisher (default 1000 ms). */
   keyFrameRequestIntervalMs?: number;
+  /** Default number of videos each receiver gets (default 9); a receiver's view may change it. */
+  lastN?: number;
   now?: () => number;
-  /** A renegotiation failed (e.g. the client never answered); the participant stays joined. */
-  onNegotiationError?: (participantId: string, error: unknown) => void;
 };
 
-export type RoomStats = { participants: string[]; forwardedPackets: number; keyFrameRequests: number };
+/** The in-process participant also exposes its werift peer connection (tests, diagnostics). */
+export type LocalParticipant = Participant & { readonly pc: RTCPeerConnection };
 
-export type Participant = {
-  readonly id: string;
-  readonly roomId: string;
-  readonly pc: RTCPeerConnection;
-  /** Resolves once the latest renegotiation has completed. */
-  negotiated(): Promise<void>;
-};
-
-export type Sfu = {
-  join(roomId: string, participantId: string, signal: Signal): Participant;
-  leave(participantId: string): Promise<void>;
-  stats(roomId: string): RoomStats | undefined;
-  close(): Promise<void>;
-};
+export type LocalSfu = Sfu & { join(roomId: string, participantId: string, signal: Signal, view?: View): LocalParticipant };
 
 type Subscription = { sender: RTCRtpSender; transceiver: RTCRtpTransceiver };
 
@@ -76,16 +62,18 @@ type ParticipantState = {
   keyFrameWanted: boolean;
   keyFrameRequests: number;
   unsubscribers: (() => void)[];
+  view: Required<View>;
   closed: boolean;
 };
 
 type RoomState = { id: string; participants: Map<string, ParticipantState>; forwardedPackets: number };
 
-export function createSfu(options: SfuOptions = {}): Sfu {
+export function createSfu(options: SfuOptions = {}): LocalSfu {
   const rooms = new Map<string, RoomState>();
   const byId = new Map<string, ParticipantState>();
   const keyFrameIntervalMs = options.keyFrameRequestIntervalMs ?? 1000;
   const now = options.now ?? Date.now;
+  const defaultLastN = options.lastN ?? 9;
   /** An SSRC that appears in no SDP, used only as the sender of the SFU's own feedback. */
   const feedbackSsrc = randomInt(1, 2 ** 31);
 
@@ -176,7 +164,7 @@ export function createSfu(options: SfuOptions = {}): Sfu {
     }
   }
 
-  function join(roomId: string, participantId: string, signal: Signal): Participant {
+  function join(roomId: string, participantId: string, signal: Signal, view: View = {}): LocalParticipant {
     if (byId.has(participantId)) throw new Error(`participant ${participantId} already joined`);
     let room = rooms.get(roomId);
     if (!room) {
@@ -195,6 +183,7 @@ export function createSfu(options: SfuOptions = {}): Sfu {
       keyFrameWanted: false,
       keyFrameRequests: 0,
       unsubscribers: [],
+      view: { lastN: view.lastN ?? defaultLastN, pinned: view.pinned ?? [], lowQuality: view.lowQuality ?? false },
       closed: false,
     };
     const joinedRoom = room;
@@ -271,5 +260,22 @@ export function createSfu(options: SfuOptions = {}): Sfu {
     await Promise.all(all.map((p) => p.pc.close()));
   }
 
-  return { join, leave, stats, close };
+  // Stored only: forwarding does not consult the view yet (last-N and layers come next).
+  function setView(participantId: string, view: View): void {
+    const p = byId.get(participantId);
+    if (!p) return;
+    p.view = {
+      lastN: view.lastN ?? p.view.lastN,
+      pinned: view.pinned ?? p.view.pinned,
+      lowQuality: view.lowQuality ?? p.view.lowQuality,
+    };
+  }
+
+  function load(): SfuLoad {
+    let forwardedStreams = 0;
+    for (const p of byId.values()) forwardedStreams += p.subscriptions.size;
+    return { rooms: rooms.size, participants: byId.size, forwardedStreams };
+  }
+
+  return { join, leave, setView, stats, load, close };
 }
