@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Base64Url, BlobId, DeviceId, Username, UserId } from './ids.ts';
 import type { ErrorCode } from './errors.ts';
+import { CreateRoomRequest, CreateRoomResponse } from './rooms.ts';
 
 /**
  * The HTTP methods. Each entry names its verb and path (`:name` is a path parameter), whether it
@@ -158,6 +159,7 @@ export const Http = {
   postLinkMessage: { method: 'POST', path: '/v1/device-links/:linkId/messages', auth: true, request: PostLinkMessageRequest, response: PostLinkMessageResponse, errors: ['UNAUTHENTICATED', 'UNKNOWN_LINK', 'FORBIDDEN'], summary: 'Pass a sealed message to the other side of the link.' },
   linkMessages: { method: 'GET', path: '/v1/device-links/:linkId/messages', auth: true, request: null, response: LinkMessagesResponse, errors: ['UNAUTHENTICATED', 'UNKNOWN_LINK', 'FORBIDDEN'], summary: 'The link\'s messages (both sides\'), oldest first.' },
   createInviteToken: { method: 'POST', path: '/v1/admin/invite-tokens', auth: true, request: null, response: InviteTokenResponse, errors: ['UNAUTHENTICATED', 'FORBIDDEN'], summary: 'Admins only: a single-use registration invite token.' },
+  createRoom: { method: 'POST', path: '/v1/rooms', auth: true, request: CreateRoomRequest, response: CreateRoomResponse, errors: ['UNAUTHENTICATED', 'RATE_LIMITED'], summary: 'Create a room ([ROOM-2]): the server keeps SHA-256 of the access key and answers a host token.' },
 } as const satisfies Record<string, HttpMethod>;
 
 export type HttpMethodName = keyof typeof Http;

@@ -16,6 +16,7 @@ import { DeliveryHub } from './services/delivery.ts';
 import { AckBuffer } from './services/ack-buffer.ts';
 import { BlobsService } from './services/blobs.ts';
 import { DeviceLinksService } from './services/device-links.ts';
+import { RoomsService } from './rooms/rooms-service.ts';
 import { serveWebApp } from './http/web-app.ts';
 import { Router, notFound, sendJson } from './http/router.ts';
 import { WsGateway } from './ws/gateway.ts';
@@ -81,6 +82,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const accounts = new AccountsService(ctx);
   const services: Services = {
     ctx, accounts, devices, keyPackages: new KeyPackagesService(ctx, devices), groups, hub, acks, blobs: new BlobsService(ctx), deviceLinks: new DeviceLinksService(ctx),
+    rooms: new RoomsService(ctx),
   };
   const unsubscribe = bus.subscribe(hub);
   const router = new Router(services, validateOutputs);
@@ -88,6 +90,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const sweeper = startSweeper(ctx, () => {
     accounts.pruneLimiter();
     services.deviceLinks.pruneLimiter();
+    services.rooms.pruneLimiter();
     gateway.pruneBuckets((deviceId) => hub.hasDevice(deviceId));
   });
 

@@ -16,6 +16,7 @@ export function startSweeper(ctx: ServiceContext, extra: () => void): { stop(): 
     const collected = await ctx.store.collectGarbage(now - ctx.config.retentionDays * DAY_MS);
     await ctx.store.deleteExpiredSessions(now - EXPIRED_SESSION_GRACE_MS);
     await ctx.store.deleteExpiredLinks(now);
+    await ctx.store.deleteExpiredRooms(now);
     extra();
     if (expired + collected > 0) ctx.logger.debug({ expired, collected }, 'sweep');
   };

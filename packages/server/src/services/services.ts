@@ -7,6 +7,7 @@ import type { DeliveryHub } from './delivery.ts';
 import type { BlobsService } from './blobs.ts';
 import type { ServiceContext } from './context.ts';
 import type { AckBuffer } from './ack-buffer.ts';
+import type { RoomsService } from '../rooms/rooms-service.ts';
 
 /** Everything the API layer may call. */
 export interface Services {
@@ -20,4 +21,6 @@ export interface Services {
   readonly acks: AckBuffer;
   readonly blobs: BlobsService;
   readonly deviceLinks: DeviceLinksService;
+  /** Room records ([ROOM-*]); live rooms are in the RoomGateway. */
+  readonly rooms: RoomsService;
 }

@@ -1,5 +1,5 @@
 import type { EventKind, KdfParams } from '@charla/protocol';
-import type { AccountRecord, Argon2Params, DeviceLinkRecord, DeviceRecord, LogEntry } from './types.ts';
+import type { AccountRecord, Argon2Params, DeviceLinkRecord, DeviceRecord, LogEntry, RoomRecord } from './types.ts';
 
 /**
  * Rows to records, shared by the SQLite and PostgreSQL stores: both use the same column names,
@@ -89,5 +89,18 @@ export function linkFromRow(r: Row): DeviceLinkRecord {
     joinerDevice: strOrNull(r.joiner_device),
     createdAt: num(r.created_at),
     expiresAt: num(r.expires_at),
+  };
+}
+
+export function roomFromRow(r: Row): RoomRecord {
+  return {
+    roomId: str(r.room_id),
+    accessKeyHash: bytes(r.access_key_hash),
+    hostTokenHash: bytes(r.host_token_hash),
+    createdBy: str(r.created_by),
+    createdAt: num(r.created_at),
+    expiresAt: num(r.expires_at),
+    // SQLite has no boolean: 0/1 (possibly bigint); PostgreSQL hands a boolean.
+    lobby: r.lobby === true || num(r.lobby === false ? 0 : r.lobby) === 1,
   };
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { randomId } from '@charla/protocol';
 import type { Store } from './store.ts';
-import type { DeviceRef } from './types.ts';
+import type { DeviceRef, RoomRecord } from './types.ts';
 
 type TestFn = (name: string, fn: () => Promise<void>) => unknown;
 
@@ -287,5 +287,25 @@ export function storeContract(test: TestFn, makeStore: () => Promise<{ store: St
     assert.equal((await store.listCursors(a.deviceId))[0]?.ackedSeq, 2, 'never backwards');
     assert.equal((await store.getDevice(a.deviceId))?.lastSeenAt, 500, 'last seen never backwards');
     await store.saveAcks([], []);
+  });
+  run('[ROOM-2] rooms: created once, read until they expire, expiry only moves forward, swept after', async (store) => {
+    const d = await device(store);
+    const room = { roomId: randomId(16), accessKeyHash: hash(randomBytes(32)), hostTokenHash: hash(randomBytes(32)), createdBy: d.deviceId, createdAt: 100, expiresAt: 1000, lobby: true };
+    assert.equal(await store.createRoom(room), 'ok');
+    assert.equal(await store.createRoom({ ...room, lobby: false }), 'EXISTS');
+    // The drivers hand binary columns back as Uint8Array (SQLite) or Buffer (pg): compare as hex.
+    const plain = (r: RoomRecord | undefined) => r && { ...r, accessKeyHash: Buffer.from(r.accessKeyHash).toString('hex'), hostTokenHash: Buffer.from(r.hostTokenHash).toString('hex') };
+    assert.deepEqual(plain(await store.getRoom(room.roomId, 999)), plain(room));
+    assert.equal(await store.getRoom(room.roomId, 1000), undefined, 'expired');
+    assert.equal(await store.getRoom(randomId(16), 0), undefined);
+    await store.touchRoom(room.roomId, 5000);
+    await store.touchRoom(room.roomId, 2000);
+    assert.equal((await store.getRoom(room.roomId, 1000))?.expiresAt, 5000, 'never backwards');
+    const other = { ...room, roomId: randomId(16), lobby: false, expiresAt: 3000 };
+    await store.createRoom(other);
+    assert.equal((await store.getRoom(other.roomId, 0))?.lobby, false);
+    assert.equal(await store.deleteExpiredRooms(4000), 1);
+    assert.equal(await store.getRoom(other.roomId, 0), undefined);
+    assert.equal((await store.getRoom(room.roomId, 4000))?.roomId, room.roomId);
   });
 }

@@ -16,6 +16,7 @@ import type {
   MessageInput,
   MessageOutcome,
   RedactOutcome,
+  RoomRecord,
   SessionRecord,
 } from './types.ts';
 
@@ -94,6 +95,13 @@ export interface Store {
   appendLinkMessage(linkId: string, from: 'creator' | 'joiner', payload: string, ts: number): Promise<number>;
   readLinkMessages(linkId: string): Promise<LinkMessage[]>;
 
+  // Rooms ([ROOM-*])
+  createRoom(room: RoomRecord): Promise<'ok' | 'EXISTS'>;
+  /** The room if it exists and has not expired at `now`. */
+  getRoom(roomId: string, now: number): Promise<RoomRecord | undefined>;
+  /** Moves the room's expiry to `expiresAt` if that is later (a room in use never expires). */
+  touchRoom(roomId: string, expiresAt: number): Promise<void>;
+
   // Maintenance
   deleteExpiredMessages(now: number): Promise<number>;
   /** Deletes entries every member passed, and entries older than cutoffTs. */
@@ -101,6 +109,7 @@ export interface Store {
   deleteExpiredSessions(now: number): Promise<number>;
   /** Deletes expired device links and their messages. */
   deleteExpiredLinks(now: number): Promise<number>;
+  deleteExpiredRooms(now: number): Promise<number>;
   healthy(): Promise<boolean>;
   close(): Promise<void>;
 }

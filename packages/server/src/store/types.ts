@@ -165,6 +165,25 @@ export interface DeviceLinkRecord {
   readonly expiresAt: number;
 }
 
+/**
+ * [ROOM-2] A room. The server keeps only hashes of the access key (derived from the link secret)
+ * and of the host token; who is in the room lives in memory on the node serving it.
+ */
+export interface RoomRecord {
+  readonly roomId: string;
+  /** SHA-256 of the access key. */
+  readonly accessKeyHash: Uint8Array;
+  /** SHA-256 of the host token. */
+  readonly hostTokenHash: Uint8Array;
+  /** The device that created it. */
+  readonly createdBy: string;
+  readonly createdAt: number;
+  /** Unix ms after which an unused room is forgotten; pushed forward while it is used. */
+  readonly expiresAt: number;
+  /** Guests knock and wait in the lobby by default. */
+  readonly lobby: boolean;
+}
+
 export interface LinkMessage {
   readonly seq: number;
   readonly from: 'creator' | 'joiner';

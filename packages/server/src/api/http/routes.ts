@@ -4,6 +4,7 @@ import { activateDevice } from './activate-device.ts';
 import { claimKeyPackages } from './claim-key-packages.ts';
 import { createDeviceLink } from './create-device-link.ts';
 import { createInviteToken } from './create-invite-token.ts';
+import { createRoom } from './create-room.ts';
 import { downloadBlob } from './download-blob.ts';
 import { info } from './info.ts';
 import { joinDeviceLink } from './join-device-link.ts';
@@ -37,6 +38,7 @@ export const HTTP_ROUTES: { readonly [N in HttpMethodName]: HttpRoute<N> } = {
   uploadBlob,
   downloadBlob,
   createInviteToken,
+  createRoom,
   createDeviceLink,
   joinDeviceLink,
   postLinkMessage,

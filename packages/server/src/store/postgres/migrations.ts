@@ -123,4 +123,19 @@ export const PG_MIGRATIONS: readonly { readonly version: number; readonly sql: s
       );
     `,
   },
+  {
+    version: 3,
+    sql: `
+      CREATE TABLE rooms (
+        room_id TEXT PRIMARY KEY,
+        access_key_hash BYTEA NOT NULL,
+        host_token_hash BYTEA NOT NULL,
+        created_by TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL,
+        lobby BOOLEAN NOT NULL DEFAULT FALSE
+      );
+      CREATE INDEX rooms_expiry ON rooms(expires_at);
+    `,
+  },
 ];

@@ -1,12 +1,13 @@
 import type { Store } from '../store.ts';
 import type {
-  AccountRecord, AckInput, CommitInput, DeviceLinkRecord, DeviceRecord, DeviceRef, LastSeenInput, MessageInput, SessionRecord,
+  AccountRecord, AckInput, CommitInput, DeviceLinkRecord, DeviceRecord, DeviceRef, LastSeenInput, MessageInput, RoomRecord, SessionRecord,
 } from '../types.ts';
 import { PgDb, type PgOptions } from './pg-db.ts';
 import * as accounts from './pg-accounts.ts';
 import * as groups from './pg-groups.ts';
 import { readLog } from './pg-log.ts';
 import * as links from './pg-links.ts';
+import * as rooms from './pg-rooms.ts';
 
 /**
  * The store for several server nodes: PostgreSQL through a pg pool. Every method is one
@@ -139,6 +140,18 @@ export class PostgresStore implements Store {
   }
   async deleteExpiredLinks(now: number) {
     return links.deleteExpiredLinks(this.#db, now);
+  }
+  async createRoom(room: RoomRecord) {
+    return rooms.createRoom(this.#db.sql, room);
+  }
+  async getRoom(roomId: string, now: number) {
+    return rooms.getRoom(this.#db.sql, roomId, now);
+  }
+  async touchRoom(roomId: string, expiresAt: number) {
+    await rooms.touchRoom(this.#db.sql, roomId, expiresAt);
+  }
+  async deleteExpiredRooms(now: number) {
+    return rooms.deleteExpiredRooms(this.#db.sql, now);
   }
   async healthy() {
     try {

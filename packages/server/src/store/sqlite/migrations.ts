@@ -119,4 +119,20 @@ export const MIGRATIONS: readonly { readonly version: number; readonly sql: stri
       ) STRICT;
     `,
   },
+  {
+    version: 3,
+    sql: `
+      -- [ROOM-2] Rooms: only hashes of the access key and host token; participants live in memory.
+      CREATE TABLE rooms (
+        room_id TEXT PRIMARY KEY,
+        access_key_hash BLOB NOT NULL,
+        host_token_hash BLOB NOT NULL,
+        created_by TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        lobby INTEGER NOT NULL DEFAULT 0
+      ) STRICT;
+      CREATE INDEX rooms_expiry ON rooms(expires_at);
+    `,
+  },
 ];

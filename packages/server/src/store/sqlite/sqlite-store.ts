@@ -1,12 +1,13 @@
 import type { Store } from '../store.ts';
 import type {
-  AccountRecord, AckInput, CommitInput, DeviceLinkRecord, DeviceRecord, DeviceRef, LastSeenInput, MessageInput, SessionRecord,
+  AccountRecord, AckInput, CommitInput, DeviceLinkRecord, DeviceRecord, DeviceRef, LastSeenInput, MessageInput, RoomRecord, SessionRecord,
 } from '../types.ts';
 import { Db } from './db.ts';
 import * as accounts from './accounts.ts';
 import * as groups from './groups.ts';
 import { readLog } from './log.ts';
 import * as links from './links.ts';
+import * as rooms from './rooms.ts';
 
 /**
  * The embedded store: one SQLite file in WAL mode. node:sqlite is synchronous, so each method runs
@@ -123,6 +124,18 @@ export class SqliteStore implements Store {
   }
   async deleteExpiredLinks(now: number) {
     return links.deleteExpiredLinks(this.#db, now);
+  }
+  async createRoom(room: RoomRecord) {
+    return rooms.createRoom(this.#db, room);
+  }
+  async getRoom(roomId: string, now: number) {
+    return rooms.getRoom(this.#db, roomId, now);
+  }
+  async touchRoom(roomId: string, expiresAt: number) {
+    await rooms.touchRoom(this.#db, roomId, expiresAt);
+  }
+  async deleteExpiredRooms(now: number) {
+    return rooms.deleteExpiredRooms(this.#db, now);
   }
   async healthy() {
     return this.#db.get('SELECT 1 AS ok')?.ok === 1;
