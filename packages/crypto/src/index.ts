@@ -19,3 +19,26 @@ export {
   type GroupState,
 } from './mls-state.ts';
 export { deriveLinkKey, sealForLink, openFromLink } from './device-link.ts';
+export {
+  newRoomSecret,
+  newEpochSecret,
+  roomAccessKey,
+  epochZeroSecret,
+  roomLink,
+  parseRoomLink,
+  clampRoomName,
+  sealRoomName,
+  openRoomName,
+  newRoomJoinKeys,
+  roomPubMac,
+  verifyRoomPubMac,
+  sealPairwise,
+  openPairwise,
+  sealRoomChat,
+  openRoomChat,
+  roomChatEpoch,
+  MAX_ROOM_NAME_BYTES,
+  type RoomLink,
+  type RoomJoinKeys,
+} from './room-keys.ts';
+export { ratchetRoot, ratchetRootBy, senderKeyMaterial, roomChatKey, ROOM_SECRET_BYTES } from './room-ratchet.ts';
