@@ -1,0 +1,36 @@
+import { useEffect, useState } from 'react';
+import type { Quality, RoomSessionLike } from './room-api.ts';
+import { useRoomI18n } from './room-i18n.ts';
+
+const BARS: Record<Quality, number> = { good: 3, fair: 2, poor: 1 };
+const KEYS = { good: 'qualityGood', fair: 'qualityFair', poor: 'qualityPoor' } as const;
+
+/** Three bars from the session's own estimate (loss, round trip), polled every few seconds. */
+export function QualityIndicator({ session }: { session: RoomSessionLike }) {
+  const { t } = useRoomI18n();
+  const [quality, setQuality] = useState<Quality | null>(null);
+  useEffect(() => {
+    let gone = false;
+    const poll = (): void => {
+      session.quality().then(
+        (q) => !gone && setQuality(q),
+        () => undefined,
+      );
+    };
+    poll();
+    const timer = setInterval(poll, 4000);
+    return () => {
+      gone = true;
+      clearInterval(timer);
+    };
+  }, [session]);
+  if (!quality) return null;
+  const label = t(KEYS[quality]);
+  return (
+    <span className={`quality ${quality}`} role="img" aria-label={label} title={label}>
+      {[1, 2, 3].map((n) => (
+        <span key={n} className={n <= BARS[quality] ? 'bar-on' : 'bar-off'} style={{ height: `${n * 5 + 3}px` }} />
+      ))}
+    </span>
+  );
+}
