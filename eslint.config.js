@@ -7,7 +7,7 @@ const allowed = {
   protocol: [],
   crypto: ['protocol'],
   sdk: ['protocol', 'crypto'],
-  server: ['protocol', 'crypto'],
+  server: ['protocol', 'crypto', 'sfu'],
   cli: ['protocol', 'sdk'],
   conformance: ['protocol'],
   web: ['protocol', 'sdk'],

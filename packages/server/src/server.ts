@@ -20,6 +20,8 @@ import { RoomsService } from './rooms/rooms-service.ts';
 import { serveWebApp } from './http/web-app.ts';
 import { Router, notFound, sendJson } from './http/router.ts';
 import { WsGateway } from './ws/gateway.ts';
+import { RoomGateway, ROOMS_WS_PATH } from './rooms/room-gateway.ts';
+import { SfuPool } from './rooms/sfu-pool.ts';
 import { startSweeper } from './sweeper.ts';
 
 export interface StartOptions {
@@ -29,6 +31,8 @@ export interface StartOptions {
   readonly validateOutputs?: boolean;
   /** How often buffered acks are written (tests; default ACK_FLUSH_INTERVAL_MS). */
   readonly ackFlushIntervalMs?: number;
+  /** How long a room socket may stay without joining (tests; default ROOM_JOIN_TIMEOUT_MS). */
+  readonly roomJoinTimeoutMs?: number;
 }
 
 export interface RunningServer extends AsyncDisposable {
@@ -87,10 +91,12 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const unsubscribe = bus.subscribe(hub);
   const router = new Router(services, validateOutputs);
   const gateway = new WsGateway(services, validateOutputs);
+  const roomGateway = new RoomGateway(services, SfuPool.fromConfig(config.rooms), validateOutputs, options.roomJoinTimeoutMs);
   const sweeper = startSweeper(ctx, () => {
     accounts.pruneLimiter();
     services.deviceLinks.pruneLimiter();
     services.rooms.pruneLimiter();
+    roomGateway.touchLiveRooms();
     gateway.pruneBuckets((deviceId) => hub.hasDevice(deviceId));
   });
 
@@ -125,7 +131,10 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     };
     serve().catch((error: unknown) => router.sendError(req, res, error));
   };
-  http.on('upgrade', (req, socket, head) => gateway.handleUpgrade(req, socket, head));
+  http.on('upgrade', (req, socket, head) => {
+    if ((req.url ?? '').split('?')[0] === ROOMS_WS_PATH) roomGateway.handleUpgrade(req, socket, head);
+    else gateway.handleUpgrade(req, socket, head);
+  });
   logger.info({ url: `http://${config.host}:${port}`, publicUrl, serverName, registration: config.registration }, 'charla server listening');
 
   let closing: Promise<void> | undefined;
@@ -135,7 +144,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       const httpClosed = new Promise<void>((resolve) => http.close(() => resolve()));
       http.closeIdleConnections();
       hub.closeAll(1001, 'server shutting down');
-      await gateway.close(DRAIN_TIMEOUT_MS);
+      await Promise.all([gateway.close(DRAIN_TIMEOUT_MS), roomGateway.close(DRAIN_TIMEOUT_MS)]);
       const timeout = setTimeout(() => http.closeAllConnections(), DRAIN_TIMEOUT_MS);
       await httpClosed;
       clearTimeout(timeout);

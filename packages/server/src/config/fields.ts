@@ -52,6 +52,14 @@ export const CONFIG_FIELDS: readonly ConfigField[] = Object.freeze([
   field('CHARLA_S3_ACCESS_KEY_ID', '', 'Access key id. Required with CHARLA_BLOB_STORE=s3.'),
   field('CHARLA_S3_SECRET_ACCESS_KEY', '', 'Secret access key. Required with CHARLA_BLOB_STORE=s3. Never logged or printed; set it in the environment (a file only the service can read), not as a flag.'),
   field('CHARLA_S3_FORCE_PATH_STYLE', 'false', '`true`: address objects as `<endpoint>/<bucket>/<key>` (most self-hosted servers); `false`: `<bucket>.<endpoint host>/<key>` (AWS).'),
+  field('CHARLA_ROOM_TTL_HOURS', '24', 'An unused room (`POST /v1/rooms`) is forgotten this many hours after it was created or last used.'),
+  field('CHARLA_ROOMS_PER_MINUTE', '10', 'Rooms one device may create per minute before RATE_LIMITED.'),
+  field('CHARLA_ROOM_RESUME_GRACE_MS', '20000', 'How long a room participant whose connection dropped keeps its place (others see nothing) and may resume with its resumeToken.'),
+  field('CHARLA_ROOM_FRAMES_PER_SECOND', '20', 'Sustained room WebSocket frames per second per socket.'),
+  field('CHARLA_ROOM_FRAME_BURST', '60', 'Burst of room WebSocket frames per socket above the sustained rate.'),
+  field('CHARLA_SFU_LOCAL', 'true', '`true`: run the media SFU inside the server process. `false`: no in-process SFU (rooms then carry signalling and chat but no media unless remote SFUs are configured).'),
+  field('CHARLA_SFU_INTERFACE', null, 'IPv4 address the in-process SFU gathers ICE candidates on (werift `iceInterfaceAddresses.udp4`), like `10.0.0.5` or `127.0.0.1`. Default: every interface.'),
+  field('CHARLA_SFU_ANNOUNCED_ADDRESSES', '', 'Comma-separated extra addresses the in-process SFU offers as host candidates (werift `iceAdditionalHostAddresses`): the public address behind NAT, or `127.0.0.1` for same-host tests.'),
 ]);
 
 /** The README table: one row per setting. */

@@ -1,3 +1,4 @@
+import { isIP, isIPv4 } from 'node:net';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_LIMITS, USERNAME_PATTERN, type Limits } from '@charla/protocol';
@@ -34,6 +35,21 @@ export interface ServerConfig {
   /** null: the in-process bus. */
   readonly natsUrl: string | null;
   readonly natsPrefix: string;
+  readonly rooms: RoomsConfig;
+}
+
+/** Rooms and their media ([ROOM-*]). */
+export interface RoomsConfig {
+  readonly ttlMs: number;
+  readonly perMinute: number;
+  readonly resumeGraceMs: number;
+  readonly framesPerSecond: number;
+  readonly frameBurst: number;
+  /** Run an SFU in this process. */
+  readonly localSfu: boolean;
+  /** null: gather on every interface. */
+  readonly sfuInterface: string | null;
+  readonly sfuAnnouncedAddresses: readonly string[];
 }
 
 export class ConfigError extends Error {
@@ -147,6 +163,14 @@ const schemas = {
   CHARLA_DATABASE_POOL_SIZE: integer('CHARLA_DATABASE_POOL_SIZE', 1, 1000),
   CHARLA_NATS_URL: secretUrl('CHARLA_NATS_URL', ['nats:'], 'nats://nats.internal:4222'),
   CHARLA_NATS_PREFIX: text('CHARLA_NATS_PREFIX', (v) => /^[A-Za-z0-9_-]{1,64}$/.test(v), 'letters, digits, - and _'),
+  CHARLA_ROOM_TTL_HOURS: integer('CHARLA_ROOM_TTL_HOURS', 1, 24 * 365),
+  CHARLA_ROOMS_PER_MINUTE: integer('CHARLA_ROOMS_PER_MINUTE', 1, MAX_INT),
+  CHARLA_ROOM_RESUME_GRACE_MS: integer('CHARLA_ROOM_RESUME_GRACE_MS', 0, 3_600_000),
+  CHARLA_ROOM_FRAMES_PER_SECOND: positiveNumber('CHARLA_ROOM_FRAMES_PER_SECOND'),
+  CHARLA_ROOM_FRAME_BURST: integer('CHARLA_ROOM_FRAME_BURST', 1, MAX_INT),
+  CHARLA_SFU_LOCAL: oneOf('CHARLA_SFU_LOCAL', ['true', 'false'] as const),
+  CHARLA_SFU_INTERFACE: text('CHARLA_SFU_INTERFACE', (v) => isIPv4(v), 'an IPv4 address'),
+  CHARLA_SFU_ANNOUNCED_ADDRESSES: text('CHARLA_SFU_ANNOUNCED_ADDRESSES', (v) => v === '' || v.split(',').every((a) => isIP(a.trim()) !== 0), 'a comma-separated list of IP addresses'),
   ...BLOB_STORE_SCHEMAS,
 } as const;
 type Key = keyof typeof schemas;
@@ -189,7 +213,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, ar
     else problems.push(...parsed.error.issues.map((i) => i.message));
   }
   if (problems.length > 0) throw new ConfigError(problems);
-  const v = values as Values & Partial<Pick<Values, 'CHARLA_PUBLIC_URL' | 'CHARLA_SERVER_NAME' | 'CHARLA_DATABASE_URL' | 'CHARLA_NATS_URL'>>;
+  const v = values as Values & Partial<Pick<Values, 'CHARLA_PUBLIC_URL' | 'CHARLA_SERVER_NAME' | 'CHARLA_DATABASE_URL' | 'CHARLA_NATS_URL' | 'CHARLA_SFU_INTERFACE'>>;
   if (v.CHARLA_MAX_MESSAGE_BYTES >= v.CHARLA_MAX_FRAME_BYTES) {
     throw new ConfigError([`CHARLA_MAX_MESSAGE_BYTES (${v.CHARLA_MAX_MESSAGE_BYTES}) must be smaller than CHARLA_MAX_FRAME_BYTES (${v.CHARLA_MAX_FRAME_BYTES})`]);
   }
@@ -225,5 +249,15 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, ar
     databasePoolSize: v.CHARLA_DATABASE_POOL_SIZE,
     natsUrl: v.CHARLA_NATS_URL ?? null,
     natsPrefix: v.CHARLA_NATS_PREFIX,
+    rooms: Object.freeze({
+      ttlMs: v.CHARLA_ROOM_TTL_HOURS * 3_600_000,
+      perMinute: v.CHARLA_ROOMS_PER_MINUTE,
+      resumeGraceMs: v.CHARLA_ROOM_RESUME_GRACE_MS,
+      framesPerSecond: v.CHARLA_ROOM_FRAMES_PER_SECOND,
+      frameBurst: v.CHARLA_ROOM_FRAME_BURST,
+      localSfu: v.CHARLA_SFU_LOCAL === 'true',
+      sfuInterface: v.CHARLA_SFU_INTERFACE ?? null,
+      sfuAnnouncedAddresses: Object.freeze(v.CHARLA_SFU_ANNOUNCED_ADDRESSES === '' ? [] : v.CHARLA_SFU_ANNOUNCED_ADDRESSES.split(',').map((a) => a.trim())),
+    }),
   });
 }

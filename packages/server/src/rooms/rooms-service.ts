@@ -6,16 +6,6 @@ import type { AuthContext, ServiceContext } from '../services/context.ts';
 import { FailureLimiter } from '../services/rate-limit.ts';
 import type { RoomRecord } from '../store/types.ts';
 
-/** How long an unused room lives: from its creation, and again from the last moment it was used. */
-export const DEFAULT_ROOM_TTL_MS = 24 * 3_600_000;
-/** Rooms one device may create per minute ([ROOM-2]). */
-export const DEFAULT_ROOMS_PER_MINUTE = 10;
-
-export interface RoomsServiceOptions {
-  readonly roomTtlMs?: number;
-  readonly roomsPerMinute?: number;
-}
-
 /**
  * Room records ([ROOM-2]): creation by a logged-in device, and the checks a join needs. The server
  * keeps SHA-256 of the access key and of the host token, never the link secret (it is in the URL
@@ -27,10 +17,10 @@ export class RoomsService {
   /** Counts creations (not failures) per device over a sliding minute. */
   readonly #creations: FailureLimiter;
 
-  constructor(ctx: ServiceContext, options: RoomsServiceOptions = {}) {
+  constructor(ctx: ServiceContext) {
     this.#ctx = ctx;
-    this.#ttlMs = options.roomTtlMs ?? DEFAULT_ROOM_TTL_MS;
-    this.#creations = new FailureLimiter(options.roomsPerMinute ?? DEFAULT_ROOMS_PER_MINUTE, 60_000);
+    this.#ttlMs = ctx.config.rooms.ttlMs;
+    this.#creations = new FailureLimiter(ctx.config.rooms.perMinute, 60_000);
   }
 
   get ttlMs(): number {
