@@ -9,3 +9,17 @@ export type { Profile } from './profile.ts';
 export { SdkError, ApiError, NetworkError, NotFoundError, isApiError } from './errors.ts';
 export { makeInviteLink, parseInviteLink, keyFingerprint, type ParsedInvite } from './invite.ts';
 export { joinDeviceLink, parseLinkCode, formatLinkCode, linkUrl, HISTORY_PER_CHAT, type DeviceLinkSession, type LinkCode } from './device-link.ts';
+export {
+  RoomSession,
+  type RoomState,
+  type RoomRole,
+  type RoomPeer,
+  type RoomChatMessage,
+  type RoomView,
+  type RoomSessionEvents,
+  type RoomJoinOptions,
+  type Quality,
+  type ReceiveStats,
+} from './room/room-session.ts';
+export { RoomError } from './room/room-socket.ts';
+export { roomLink, parseRoomLink, newRoomSecret, roomAccessKey, type RoomLink } from '@charla/crypto';

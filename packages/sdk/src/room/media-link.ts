@@ -1,0 +1,173 @@
+import type { TransformOptions } from './frame-worker-api.ts';
+
+export type Kind = 'audio' | 'video';
+export type Quality = 'good' | 'fair' | 'poor';
+export type ReceiveStats = { framesDecoded: number; totalSamplesReceived: number; packetsReceived: number };
+
+type Handlers = {
+  /** A track the SFU forwards from `participantId` (the stream id of a forwarded track). */
+  onRemoteTrack: (participantId: string, track: MediaStreamTrack) => void;
+  /** ICE failed or stayed disconnected: the session reconnects. */
+  onFailed: () => void;
+};
+
+const GATHER_TIMEOUT_MS = 5000;
+const DISCONNECTED_GRACE_MS = 4000;
+
+/** The mids of an offer's m-sections the SFU receives on (recvonly from its side), by kind. */
+function sfuReceiveMids(sdp: string): Map<string, Kind> {
+  const out = new Map<string, Kind>();
+  for (const section of sdp.split(/\r?\nm=/).slice(1)) {
+    const kind = section.startsWith('audio') ? 'audio' : section.startsWith('video') ? 'video' : undefined;
+    const mid = /\r?\na=mid:(\S+)/.exec(section)?.[1];
+    if (kind && mid !== undefined && /\r?\na=recvonly/.test(section)) out.set(mid, kind);
+  }
+  return out;
+}
+
+/**
+ * One peer connection to the SFU. The SFU always offers ([ROOM-6]); this side answers, puts the
+ * local tracks on the m-sections the SFU receives on, and puts the frame worker's encrypting
+ * transform on every sender and its decrypting transform on every receiver, before any media flows.
+ */
+export class MediaLink {
+  readonly pc: RTCPeerConnection;
+  readonly #worker: Worker;
+  readonly #handlers: Handlers;
+  readonly #tracks: Record<Kind, MediaStreamTrack | null> = { audio: null, video: null };
+  readonly #transformed = new WeakSet<RTCRtpSender | RTCRtpReceiver>();
+  /** The transceivers the SFU receives on: where the local tracks go. */
+  readonly #sending = new Map<RTCRtpTransceiver, Kind>();
+  /** Which participant each received track belongs to. */
+  readonly #remote = new Map<MediaStreamTrack, string>();
+  #disconnectedTimer: ReturnType<typeof setTimeout> | undefined;
+  #closed = false;
+
+  constructor(worker: Worker, handlers: Handlers) {
+    this.#worker = worker;
+    this.#handlers = handlers;
+    this.pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle' });
+    this.pc.addEventListener('track', (event) => {
+      const participantId = event.streams[0]?.id;
+      if (!participantId) return;
+      this.#transform(event.receiver, { side: 'recv', kind: event.track.kind as Kind, participantId });
+      this.#remote.set(event.track, participantId);
+      this.#handlers.onRemoteTrack(participantId, event.track);
+    });
+    this.pc.addEventListener('connectionstatechange', () => this.#watchConnection());
+  }
+
+  /** Sets what this side sends for `kind` (null: nothing); applies to the next offers too. */
+  async setTrack(kind: Kind, track: MediaStreamTrack | null): Promise<void> {
+    this.#tracks[kind] = track;
+    for (const [t, k] of this.#sending) if (k === kind && t.sender.track !== track) await t.sender.replaceTrack(track);
+  }
+
+  /** Answers one SFU offer; resolves with the answer once ICE gathering is complete (no trickle). */
+  async answer(offerSdp: string): Promise<string> {
+    await this.pc.setRemoteDescription({ type: 'offer', sdp: offerSdp });
+    const receiveMids = sfuReceiveMids(offerSdp);
+    for (const t of this.pc.getTransceivers()) {
+      const kind = t.mid === null ? undefined : receiveMids.get(t.mid);
+      if (!kind) continue;
+      t.direction = 'sendonly';
+      this.#sending.set(t, kind);
+      this.#transform(t.sender, { side: 'send', kind });
+      if (t.sender.track !== this.#tracks[kind]) await t.sender.replaceTrack(this.#tracks[kind]);
+    }
+    const answer = await this.pc.createAnswer();
+    await this.pc.setLocalDescription(answer);
+    await this.#gathered();
+    const local = this.pc.localDescription;
+    if (!local) throw new Error('no local description');
+    return local.sdp;
+  }
+
+  /** Connection quality from the receiving side's loss and jitter and the path's round-trip time. */
+  async quality(): Promise<Quality> {
+    const report = await this.pc.getStats();
+    let lost = 0;
+    let received = 0;
+    let jitter = 0;
+    let rtt = 0;
+    report.forEach((s: Record<string, unknown>) => {
+      if (s['type'] === 'inbound-rtp') {
+        lost += Math.max(0, Number(s['packetsLost'] ?? 0));
+        received += Number(s['packetsReceived'] ?? 0);
+        jitter = Math.max(jitter, Number(s['jitter'] ?? 0));
+      } else if (s['type'] === 'candidate-pair' && s['nominated'] === true && s['state'] === 'succeeded') {
+        rtt = Math.max(rtt, Number(s['currentRoundTripTime'] ?? 0));
+      }
+    });
+    const loss = received + lost > 0 ? lost / (received + lost) : 0;
+    if (this.pc.connectionState !== 'connected' || loss > 0.08 || rtt > 0.6 || jitter > 0.1) return 'poor';
+    if (loss > 0.02 || rtt > 0.25 || jitter > 0.03) return 'fair';
+    return 'good';
+  }
+
+  /** What was received and decoded from each participant (for tests and a stats overlay). */
+  async receiveStats(): Promise<Record<string, ReceiveStats>> {
+    const out: Record<string, ReceiveStats> = {};
+    const report = await this.pc.getStats();
+    const byTrackId = new Map([...this.#remote].map(([track, pid]) => [track.id, pid]));
+    report.forEach((s: Record<string, unknown>) => {
+      if (s['type'] !== 'inbound-rtp') return;
+      const pid = byTrackId.get(String(s['trackIdentifier'] ?? ''));
+      if (!pid) return;
+      const entry = (out[pid] ??= { framesDecoded: 0, totalSamplesReceived: 0, packetsReceived: 0 });
+      entry.framesDecoded += Number(s['framesDecoded'] ?? 0);
+      entry.totalSamplesReceived += Number(s['totalSamplesReceived'] ?? 0);
+      entry.packetsReceived += Number(s['packetsReceived'] ?? 0);
+    });
+    return out;
+  }
+
+  close(): void {
+    this.#closed = true;
+    if (this.#disconnectedTimer) clearTimeout(this.#disconnectedTimer);
+    this.pc.close();
+  }
+
+  #transform(target: RTCRtpSender | RTCRtpReceiver, options: TransformOptions): void {
+    if (this.#transformed.has(target)) return;
+    this.#transformed.add(target);
+    target.transform = new RTCRtpScriptTransform(this.#worker, options);
+  }
+
+  #watchConnection(): void {
+    if (this.#closed) return;
+    const state = this.pc.connectionState;
+    if (this.#disconnectedTimer && state !== 'disconnected') {
+      clearTimeout(this.#disconnectedTimer);
+      this.#disconnectedTimer = undefined;
+    }
+    if (state === 'failed') this.#handlers.onFailed();
+    else if (state === 'disconnected' && !this.#disconnectedTimer) {
+      this.#disconnectedTimer = setTimeout(() => {
+        this.#disconnectedTimer = undefined;
+        if (!this.#closed && this.pc.connectionState !== 'connected') this.#handlers.onFailed();
+      }, DISCONNECTED_GRACE_MS);
+    }
+  }
+
+  #gathered(): Promise<void> {
+    if (this.pc.iceGatheringState === 'complete') return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.pc.removeEventListener('icegatheringstatechange', check);
+        resolve();
+      };
+      const check = (): void => {
+        if (this.pc.iceGatheringState === 'complete') done();
+      };
+      const timer = setTimeout(done, GATHER_TIMEOUT_MS);
+      this.pc.addEventListener('icegatheringstatechange', check);
+    });
+  }
+}
+
+/** Whether this browser can encrypt frames end to end (RTCRtpScriptTransform). */
+export function e2eeSupported(): boolean {
+  return typeof globalThis.RTCRtpScriptTransform === 'function' && typeof globalThis.RTCPeerConnection === 'function';
+}
