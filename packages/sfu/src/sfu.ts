@@ -70,7 +70,7 @@ export type SfuOptions = SfuEvents & {
 /** The in-process participant also exposes its werift peer connection (tests, diagnostics). */
 export type LocalParticipant = Participant & { readonly pc: RTCPeerConnection };
 
-export type LocalSfu = Sfu & { join(roomId: string, participantId: string, signal: Signal, view?: View): LocalParticipant };
+export type LocalSfu = Omit<Sfu, 'join'> & { join(roomId: string, participantId: string, signal: Signal, view?: View): LocalParticipant };
 
 /** One (receiver, publisher, kind): the receiver's sending side for the publisher's stream. */
 type Sub = {
