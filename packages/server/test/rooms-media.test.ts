@@ -1,0 +1,119 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
+import { inLoopbackNamespace } from '@charla/sfu/testing';
+import { createSyntheticClient, type SyntheticClient } from '@charla/sfu/testing/client';
+import { sleep, startTestServer, type TestServer } from './helpers.ts';
+import { createRoom, RoomClient, type TestRoom } from './rooms-helpers.ts';
+
+// House rule: media tests run in a loopback-only network namespace (the file re-executes itself there).
+inLoopbackNamespace('rooms media through the server', fileURLToPath(import.meta.url), () => {
+  describe('rooms media: werift clients join through /v1/rooms/ws and the in-process SFU', () => {
+    let s: TestServer;
+    before(async () => {
+      s = await startTestServer({ CHARLA_SFU_INTERFACE: '127.0.0.1', CHARLA_SFU_ANNOUNCED_ADDRESSES: '127.0.0.1', CHARLA_ROOM_RESUME_GRACE_MS: '5000' });
+    });
+    after(() => s[Symbol.asyncDispose]());
+
+    it('[ROOM-6][ROOM-7][ROOM-10] three participants receive each other; speakers are reported; a removed one is cut off; a dropped one resumes with fresh media', { timeout: 90_000 }, async () => {
+      const room = await createRoom(s.url);
+      const people: Person[] = [];
+      try {
+        const host = await Person.join(s.url, room, { hostToken: room.hostToken });
+        people.push(host);
+        people.push(await Person.join(s.url, room));
+        people.push(await Person.join(s.url, room));
+        const [, b, c] = people as [Person, Person, Person];
+        await waitUntil(() => everyoneReceivesEveryone(people), 'all three to receive each other\'s audio and video', 20_000);
+
+        // Speakers: the one who talks is reported to everyone.
+        b.media.setAudioLevel(10);
+        const speakers = await c.room.waitFor((f) => f.t === 'speakers' && f.participantIds[0] === b.id, 10_000);
+        assert.equal(speakers.participantIds[0], b.id);
+        b.media.setAudioLevel(127);
+
+        // Remove c: it is told and closed; the others stop receiving it, and it stops receiving them.
+        assert.equal((await host.room.request({ t: 'remove', participantId: c.id })).t, 'ok');
+        await c.room.waitFor((f) => f.t === 'removed');
+        await sleep(800);
+        const fromC = [host, b].map((p) => packets(p, c.id, 'video'));
+        const cGot = packets(c, b.id, 'video');
+        await sleep(1500);
+        assert.deepEqual([host, b].map((p) => packets(p, c.id, 'video')), fromC, 'nobody receives the removed participant');
+        assert.equal(packets(c, b.id, 'video'), cGot, 'the removed participant receives nothing more');
+        assert.ok(packets(host, b.id, 'video') > 0 && host.media.receivingFrom('video', 1000).includes(b.id), 'the others carry on');
+
+        // b's network drops: it comes back on a new socket with its resume token and a new peer connection.
+        const token = b.room.resumeToken;
+        b.room.ws.terminate();
+        await b.media.close();
+        await sleep(300);
+        const b2 = await Person.join(s.url, room, { resumeToken: token });
+        people.push(b2);
+        assert.equal(b2.id, b.id, 'the same participant');
+        await waitUntil(() => b2.media.receivingFrom('video', 1000).includes(host.id) && host.media.receivingFrom('video', 1000).includes(b2.id), 'b to receive and be received again', 20_000);
+        assert.equal(host.room.of('participantLeft').filter((f) => f.participantId === b.id).length, 0, 'the host never saw b leave');
+      } finally {
+        await Promise.all(people.map((p) => p.close()));
+      }
+    });
+  });
+});
+
+/** A participant: a room socket and a werift peer connection that answers the SFU's offers. */
+class Person {
+  readonly room: RoomClient;
+  readonly media: SyntheticClient;
+
+  private constructor(room: RoomClient, media: SyntheticClient) {
+    this.room = room;
+    this.media = media;
+  }
+
+  get id(): string {
+    return this.room.participantId;
+  }
+
+  static async join(url: string, room: TestRoom, extra: Record<string, unknown> = {}): Promise<Person> {
+    const client = await RoomClient.open(url);
+    // The synthetic client labels its payloads with its id: use the participantId, which is also
+    // the stream id the SFU gives this participant's tracks.
+    let media: SyntheticClient | undefined;
+    // Offers are answered in order, one at a time (the SFU never has two outstanding per participant).
+    let answering = Promise.resolve();
+    client.ws.on('message', (data: Buffer) => {
+      const f = JSON.parse(data.toString('utf8')) as { t: string; sdp?: string; participantId?: string };
+      if (f.t === 'joined') media ??= createSyntheticClient({ id: f.participantId!, keyFrameIntervalMs: 1000 });
+      if (f.t !== 'offer') return;
+      answering = answering.then(async () => {
+        const answer = await media!.signal({ type: 'offer', sdp: f.sdp! });
+        client.send({ t: 'answer', sdp: answer.sdp });
+      });
+    });
+    const joined = await client.sendJoin(room, extra);
+    assert.equal(joined.t, 'joined', JSON.stringify(joined));
+    return new Person(client, media!);
+  }
+
+  async close(): Promise<void> {
+    await this.room.close().catch(() => undefined);
+    await this.media.close().catch(() => undefined);
+  }
+}
+
+/** Received packets of one kind from one publisher; stream id = the publisher's participantId. */
+function packets(p: Person, from: string, kind: 'audio' | 'video'): number {
+  return p.media.received.get(`${from}:${kind}`)?.packets ?? 0;
+}
+
+function everyoneReceivesEveryone(people: readonly Person[]): boolean {
+  return people.every((r) => people.every((p) => p === r || (packets(r, p.id, 'video') > 10 && packets(r, p.id, 'audio') > 10)));
+}
+
+async function waitUntil(condition: () => boolean, what: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
