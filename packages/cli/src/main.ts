@@ -3,10 +3,11 @@ import { ApiError, NetworkError, SdkError } from '@charla/sdk';
 import { GLOBAL_OPTIONS, parse, UsageError, type OptionSpec } from './args.ts';
 import { accountCommands } from './commands-account.ts';
 import { chatCommands } from './commands-chat.ts';
+import { roomCommands } from './commands-room.ts';
 import { makeContext, type Command } from './context.ts';
 import type { Io } from './output.ts';
 
-export const COMMANDS: Command[] = [...accountCommands, ...chatCommands];
+export const COMMANDS: Command[] = [...accountCommands, ...chatCommands, ...roomCommands];
 
 const FRIENDLY: Partial<Record<string, string>> = {
   INVALID_CREDENTIALS: 'wrong username or password',

@@ -245,4 +245,35 @@ describe('the charla command line against a real server', () => {
     assert.ok(a);
     assert.equal(a, b);
   });
+  test('[ROOM-1] room create prints a room link and a host link; the link secret opens the room, the host link makes a host', async () => {
+    assert.match(await ok('x', ['room', '--help']), /charla room create \[--lobby\]/);
+    const out = await ok('ana', ['room', 'create']);
+    const link = /Room link \(share it\): (\S+)/.exec(out)?.[1];
+    const hostLink = /Your host link \([^)]*\): (\S+)/.exec(out)?.[1];
+    assert.ok(link && hostLink, out);
+    assert.match(link, /^http:\/\/.+\/r\/[A-Za-z0-9_-]{22}#[A-Za-z0-9_-]{43}$/);
+    assert.equal(hostLink.split('.').length > 1 && hostLink.startsWith(`${link}.`), true, 'the host link is the link plus .<hostToken> in the fragment');
+    const [room] = (await json('ana', ['room', 'create', '--lobby'])).filter((x) => x['type'] === 'room');
+    assert.equal(room?.['lobby'], true);
+    assert.match(String(room?.['hostLink']), /#[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}$/);
+    // Join over the room WebSocket with what the links hold: the secret's access key and the host token.
+    const { parseRoomLink, roomAccessKey } = await import('@charla/sdk');
+    const { toBase64Url } = await import('@charla/protocol');
+    const { WebSocket } = await import('ws');
+    const join = async (l: string): Promise<Record<string, unknown>> => {
+      const parsed = parseRoomLink(l);
+      const ws = new WebSocket(`${server.url.replace(/^http/, 'ws')}/v1/rooms/ws`);
+      await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+      const answer = new Promise<Record<string, unknown>>((resolve) => ws.once('message', (d: Buffer) => resolve(JSON.parse(d.toString()) as Record<string, unknown>)));
+      const key = () => toBase64Url(new Uint8Array(32).map(() => Math.floor(Math.random() * 256)));
+      ws.send(JSON.stringify({ t: 'join', id: 1, roomId: parsed.roomId, accessKey: toBase64Url(roomAccessKey(parsed.secret)), name: 'c2VhbGVk', pub: key(), pubMac: key(), ...(parsed.hostToken ? { hostToken: parsed.hostToken } : {}) }));
+      const a = await answer;
+      ws.close();
+      return a;
+    };
+    const asHost = await join(String(room?.['hostLink']));
+    assert.deepEqual([asHost['t'], asHost['role']], ['joined', 'host']);
+    assert.equal((await join(String(room?.['link'])))['t'], 'lobby', 'a guest of a lobby room knocks');
+    assert.deepEqual([(await join(link))['t'], (await join(hostLink))['role']], ['joined', 'host']);
+  });
 });
