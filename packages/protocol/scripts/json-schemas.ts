@@ -17,6 +17,8 @@ import {
   Http,
   MlsIdentity,
   PROTOCOL_VERSION,
+  RoomClientFrame,
+  RoomServerFrame,
   SendResult,
   ServerFrame,
 } from '../src/index.ts';
@@ -44,6 +46,11 @@ function schemas(): Map<string, z.ZodType> {
     groupInfo: GroupInfoResult,
   };
   for (const [t, schema] of Object.entries(results)) out.set(`ws-result-${kebab(t)}`, schema);
+  // [ROOM-*] The room WebSocket (/v1/rooms/ws): JSON text frames.
+  out.set('room-client-frame', RoomClientFrame);
+  for (const option of RoomClientFrame.options) out.set(`room-client-${kebab(option.shape.t.value)}`, option);
+  out.set('room-server-frame', RoomServerFrame);
+  for (const option of RoomServerFrame.options) out.set(`room-server-${kebab(option.shape.t.value)}`, option);
   out.set('content', Content);
   out.set('content-attachment-ref', AttachmentRef);
   out.set('mls-identity', MlsIdentity);
