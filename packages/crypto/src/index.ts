@@ -42,3 +42,4 @@ export {
   type RoomJoinKeys,
 } from './room-keys.ts';
 export { ratchetRoot, ratchetRootBy, senderKeyMaterial, roomChatKey, ROOM_SECRET_BYTES } from './room-ratchet.ts';
+export { callRoomSecret, CALL_EXPORTER_LABEL } from './room-call.ts';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Base64Url, MessageId, UserId } from './ids.ts';
+import { RoomId } from './rooms.ts';
 
 /**
  * [CONTENT-1] What travels inside an MLS application message, after decryption: UTF-8 JSON of one
@@ -66,6 +67,21 @@ export const ConversationContent = z.object({
 /** [CONTENT-10] The sender leaves the group: any other member commits the removal of its devices. */
 export const LeaveContent = z.object({ ...Base, kind: z.literal('leave') });
 
+/**
+ * [CONTENT-11] A call started in this chat: a room whose link secret is the group's MLS exporter
+ * secret at `epoch` (label "charla call v1", context this message's id, 32 bytes), so it never travels:
+ * every member derives it, nobody else can. The host token stays with the caller.
+ */
+export const CallContent = z.object({
+  ...Base,
+  kind: z.literal('call'),
+  roomId: RoomId,
+  /** The server that holds the room (origin plus any path prefix). */
+  server: z.string().url().max(2048),
+  /** The MLS epoch whose exporter secret keys the room. */
+  epoch: z.number().int().min(0),
+});
+
 export const Content = z.discriminatedUnion('kind', [
   TextContent,
   ReactionContent,
@@ -76,6 +92,7 @@ export const Content = z.discriminatedUnion('kind', [
   TimerContent,
   ConversationContent,
   LeaveContent,
+  CallContent,
 ]);
 export type Content = z.infer<typeof Content>;
 export type ContentKind = Content['kind'];

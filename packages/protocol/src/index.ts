@@ -85,6 +85,7 @@ export {
   TimerContent,
   ConversationContent,
   LeaveContent,
+  CallContent,
 } from './content.ts';
 export { deviceCredentialBytes, MlsIdentity } from './credential.ts';
 export {

@@ -14,6 +14,7 @@ import { keyFingerprint, makeInviteLink, parseInviteLink } from './invite.ts';
 import { Outbox, outboxKey, type OutboxEntry } from './outbox.ts';
 import { loadProfile, type Profile } from './profile.ts';
 import { SerialQueue } from './serial-queue.ts';
+import { callLinkFor, prepareCall, type StartedCall } from './room/call.ts';
 import type { LocalStore } from './store.ts';
 
 export interface ClientEvents {
@@ -448,6 +449,29 @@ export class CharlaClient extends Emitter<ClientEvents> {
     return this.conversations.messages(conversationId);
   }
 
+  // ---- calls ([CONTENT-11]) ----------------------------------------------------------------
+
+  /**
+   * Starts a call in a chat: creates a room keyed by the group's MLS exporter secret and posts a
+   * `call` message (room id and epoch, never the secret). Resolves with the caller's host link.
+   */
+  async startCall(conversationId: string, options: { lobby?: boolean } = {}): Promise<StartedCall> {
+    const conv = await this.#conversation(conversationId);
+    const groupId = await this.#activeGroup(conv);
+    const record = await loadGroup(this.store, groupId);
+    if (!record) throw new SdkError('NOT_A_MEMBER', `you are no longer in ${conv.name}`);
+    const { content, secret, hostToken } = await prepareCall(this.http, this.profile.serverUrl, stateOf(record), options);
+    const message = await this.#enqueue(conv.id, content, groupId, undefined, { secret: toBase64Url(secret), hostToken });
+    const link = message && callLinkFor(message);
+    if (!link) throw new SdkError('CALL_FAILED', 'the call message could not be stored');
+    return { conversationId: conv.id, messageId: content.id, roomId: content.roomId, link };
+  }
+
+  /** The room link of a call message: a host link for the caller, a guest link for the others. */
+  callLinkFor(message: Pick<MessageRecord, 'call'>): string | undefined {
+    return callLinkFor(message);
+  }
+
   // ---- devices and trust -------------------------------------------------------------------
 
   async devices(): Promise<Array<{ deviceId: string; name: string; createdAt: number; lastSeenAt: number | null; current: boolean }>> {
@@ -508,7 +532,13 @@ export class CharlaClient extends Emitter<ClientEvents> {
 
   // ---- internals ---------------------------------------------------------------------------
 
-  async #enqueue(conversationId: string, body: DistributiveOmit<Content, 'v' | 'id' | 'ts'> | Content, groupId?: string, expiresAt?: number): Promise<MessageRecord | undefined> {
+  async #enqueue(
+    conversationId: string,
+    body: DistributiveOmit<Content, 'v' | 'id' | 'ts'> | Content,
+    groupId?: string,
+    expiresAt?: number,
+    call?: { secret: string; hostToken: string },
+  ): Promise<MessageRecord | undefined> {
     const content = ('v' in body ? body : { v: 1, id: randomId(), ts: Date.now(), ...body }) as Content;
     const entry: OutboxEntry = {
       key: outboxKey(content.ts, content.id),
@@ -531,6 +561,7 @@ export class CharlaClient extends Emitter<ClientEvents> {
         outgoing: true,
         pending: true,
         now: Date.now(),
+        ...(call ? { call } : {}),
       });
       await this.store.write(applied.writes);
       this.#announce(applied.effects);

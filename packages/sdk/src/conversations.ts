@@ -38,6 +38,18 @@ export interface MessageRecord {
   deleted: boolean;
   expiresAt?: number;
   status: 'pending' | 'sent' | 'delivered' | 'read';
+  /** [CONTENT-11] A call started in this chat; see CharlaClient.callLinkFor. */
+  call?: CallInfo;
+}
+
+export interface CallInfo {
+  roomId: string;
+  server: string;
+  epoch: number;
+  /** The room's link secret (base64url), derived from the MLS exporter when the message arrived; absent when that failed. */
+  secret?: string;
+  /** The caller's own device keeps the host token. */
+  hostToken?: string;
 }
 
 export function directConversationId(peer: string): string {
@@ -125,7 +137,7 @@ export class Conversations {
   async apply(
     conv: Conversation,
     content: Content,
-    from: { userId: string; deviceId: string; groupId: string; outgoing: boolean; pending?: boolean; now: number },
+    from: { userId: string; deviceId: string; groupId: string; outgoing: boolean; pending?: boolean; now: number; call?: { secret?: string; hostToken?: string } },
   ): Promise<{ writes: StoreWrite[]; effects: ContentEffect[] }> {
     const writes: StoreWrite[] = [];
     const effects: ContentEffect[] = [];
@@ -154,6 +166,30 @@ export class Conversations {
           ...(content.expires !== undefined ? { expiresAt: content.expires } : {}),
         };
         if (await this.findMessage(content.id)) break; // a redelivery
+        writes.push(...this.putMessage(message));
+        const updated = { ...conv, lastMessageAt: Math.max(conv.lastMessageAt, content.ts), unread: conv.unread + (from.outgoing ? 0 : 1) };
+        writes.push(this.putConversation(updated));
+        Object.assign(conv, updated);
+        effects.push({ type: 'message', message });
+        break;
+      }
+      case 'call': {
+        if (await this.findMessage(content.id)) break; // a redelivery
+        const message: MessageRecord = {
+          id: content.id,
+          conversationId: conv.id,
+          groupId: from.groupId,
+          sender: from.userId,
+          senderDevice: from.deviceId,
+          outgoing: from.outgoing,
+          ts: content.ts,
+          text: '',
+          reactions: {},
+          edited: false,
+          deleted: false,
+          status: from.pending ? 'pending' : 'sent',
+          call: { roomId: content.roomId, server: content.server, epoch: content.epoch, ...from.call },
+        };
         writes.push(...this.putMessage(message));
         const updated = { ...conv, lastMessageAt: Math.max(conv.lastMessageAt, content.ts), unread: conv.unread + (from.outgoing ? 0 : 1) };
         writes.push(this.putConversation(updated));

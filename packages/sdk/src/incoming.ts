@@ -1,5 +1,6 @@
 import { Content, type EventFrame } from '@charla/protocol';
 import { joinFromWelcome, processMessage } from '@charla/crypto';
+import { callSecretOf } from './room/call.ts';
 import { directConversationId, type ContentEffect, type Conversation, type Conversations } from './conversations.ts';
 import { loadGroup, memberUsers, putGroup, stateOf, withState, type GroupContext, type GroupRecord } from './groups.ts';
 import type { StoredKeyPackage } from './key-packages.ts';
@@ -117,6 +118,8 @@ export async function applyEvent(
             groupId: next.groupId,
             outgoing: sender.user === ctx.profile.userId,
             now: Date.now(),
+            // [CONTENT-11] The call's secret exists only in this epoch's state: derive it now.
+            ...(content.kind === 'call' ? { call: await callSecretOf(processed.newState, content) } : {}),
           });
           writes.push(...applied.writes);
           result.effects.push(...applied.effects);

@@ -23,3 +23,5 @@ export {
 } from './room/room-session.ts';
 export { RoomError } from './room/room-socket.ts';
 export { roomLink, parseRoomLink, newRoomSecret, roomAccessKey, type RoomLink } from '@charla/crypto';
+export { callLinkFor, type StartedCall } from './room/call.ts';
+export type { CallInfo } from './conversations.ts';

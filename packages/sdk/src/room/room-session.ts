@@ -293,8 +293,8 @@ export class RoomSession {
     if (!body || !this.#socket) return;
     const { epoch, key } = this.#keyring.chatKey();
     const sealed = await sealRoomChat(key, epoch, new TextEncoder().encode(JSON.stringify({ text: body })));
+    // The server echoes it back to us with its timestamp: one order for everyone.
     await this.#socket.request({ t: 'chat', data: toBase64Url(sealed) });
-    this.#pushChat({ from: this.#me.participantId, name: this.#me.name, text: body, ts: Date.now(), mine: true });
   }
 
   // ---- host --------------------------------------------------------------------------------
@@ -594,9 +594,9 @@ export class RoomSession {
   }
 
   #hostChanged(participantId: string): void {
-    // One host at a time: the role moves to `participantId`.
-    if (this.#me.role === 'host' && participantId !== this.#me.participantId) this.#me = { ...this.#me, role: 'guest' };
-    for (const p of this.#peers.values()) p.role = p.participantId === participantId ? 'host' : 'guest';
+    // `participantId` is now a host too (the server may promote one when the last host leaves).
+    const peer = this.#peers.get(participantId);
+    if (peer) peer.role = 'host';
     if (participantId === this.#me.participantId) this.#me = { ...this.#me, role: 'host' };
     this.#changed();
   }
@@ -636,7 +636,6 @@ export class RoomSession {
   }
 
   async #chatReceived(from: string, data: string, ts: number): Promise<void> {
-    if (from === this.#me.participantId) return; // our own, already shown
     const sealed = fromBase64Url(data);
     const epoch = roomChatEpoch(sealed);
     const key = epoch === undefined ? undefined : this.#keyring.chatKeyOf(epoch);
@@ -649,8 +648,9 @@ export class RoomSession {
       return;
     }
     if (typeof text !== 'string') return;
-    const name = this.#peers.get(from)?.name ?? '?';
-    this.#pushChat({ from, name, text: text.slice(0, MAX_CHAT_TEXT), ts, mine: false });
+    const mine = from === this.#me.participantId;
+    const name = mine ? this.#me.name : (this.#peers.get(from)?.name ?? '?');
+    this.#pushChat({ from, name, text: text.slice(0, MAX_CHAT_TEXT), ts, mine });
   }
 
   #pushChat(message: RoomChatMessage): void {
