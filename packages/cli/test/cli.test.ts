@@ -43,7 +43,7 @@ describe('the charla command line against a real server', () => {
     dataDir = await mkdtemp(join(tmpdir(), 'charla-cli-srv-'));
     home = await mkdtemp(join(tmpdir(), 'charla-cli-home-'));
     server = await startServer(
-      loadConfig({ CHARLA_PORT: '0', CHARLA_DATA_DIR: dataDir, CHARLA_LOG_LEVEL: 'silent', CHARLA_ARGON2_MEMORY_KIB: '64', CHARLA_SWEEP_INTERVAL_MS: '300', CHARLA_ADMINS: 'ana' }),
+      loadConfig({ CHARLA_PORT: '0', CHARLA_DATA_DIR: dataDir, CHARLA_LOG_LEVEL: 'silent', CHARLA_ARGON2_MEMORY_KIB: '64', CHARLA_SWEEP_INTERVAL_MS: '300', CHARLA_ADMINS: 'ana', CHARLA_SFU_LOCAL: 'false' }),
     );
     for (const name of ['ana', 'bruno', 'carla']) await ok(name, ['register', '--username', name, '--password-stdin'], `${PASSWORD}\n`);
   });

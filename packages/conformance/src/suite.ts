@@ -6,6 +6,7 @@ import { fuzzCases } from './cases/fuzz.ts';
 import { groupCases } from './cases/groups.ts';
 import { keyPackageCases } from './cases/key-packages.ts';
 import { sendCases, sendMoreCases } from './cases/send-delivery.ts';
+import { roomCases } from './cases/rooms.ts';
 import { transportCases } from './cases/transport.ts';
 
 /** Every case, in run order. The fuzz case runs last: a server it breaks fails only itself. */
@@ -18,6 +19,7 @@ export const ALL_CASES: readonly Case[] = [
   ...sendMoreCases,
   ...blobCases,
   ...transportCases,
+  ...roomCases,
   ...fuzzCases,
 ];
 

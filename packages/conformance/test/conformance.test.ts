@@ -27,6 +27,8 @@ async function boot(dataDir: string): Promise<RunningServer> {
     CHARLA_SQLITE_SYNCHRONOUS: 'normal',
     // Small enough that [BLOB-1] can check BLOB_TOO_LARGE without a 100 MB upload.
     CHARLA_MAX_BLOB_BYTES: String(1024 * 1024),
+    // Room cases check signalling only: no SFU, so nothing gathers ICE candidates outside a test namespace.
+    CHARLA_SFU_LOCAL: 'false',
   });
   return startServer(config);
 }
