@@ -1,10 +1,14 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { CreateRoomResponse, fromBase64Url, toBase64Url } from '@charla/protocol';
+import { serveWebApp } from '../src/http/web-app.ts';
 import { api, newUserDevice, startTestServer, type TestServer } from './helpers.ts';
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest();
@@ -62,5 +66,29 @@ describe('POST /v1/rooms', () => {
     // Another device is not affected.
     const other = await newUserDevice(s.url);
     assert.equal((await api(s.url, 'POST', '/v1/rooms', { accessKey }, other.token)).status, 200);
+  });
+});
+
+describe('room links in the web app', () => {
+  it('[ROOM-1] /r/<roomId> gets the web app (index.html); the fragment never reaches the server', async () => {
+    const webDir = mkdtempSync(join(tmpdir(), 'charla-web-'));
+    writeFileSync(join(webDir, 'index.html'), '<!doctype html><title>charla</title>');
+    const paths: string[] = [];
+    const http = createServer((req, res) => {
+      paths.push(req.url ?? '');
+      void serveWebApp(req, res, (req.url ?? '/').split('?')[0]!, webDir).then((served) => served || res.writeHead(404).end());
+    });
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    try {
+      const roomId = toBase64Url(randomBytes(16));
+      const res = await fetch(`http://127.0.0.1:${(http.address() as AddressInfo).port}/r/${roomId}#${toBase64Url(randomBytes(32))}`);
+      assert.equal(res.status, 200);
+      assert.match(res.headers.get('content-type') ?? '', /text\/html/);
+      assert.match(await res.text(), /<title>charla<\/title>/);
+      assert.deepEqual(paths, [`/r/${roomId}`]);
+    } finally {
+      http.close();
+      rmSync(webDir, { recursive: true, force: true });
+    }
   });
 });
