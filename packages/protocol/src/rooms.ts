@@ -163,8 +163,13 @@ export const RoomRemovedFrame = z.object({ t: z.literal('removed') });
 export const RoomMuteRequestedFrame = z.object({ t: z.literal('muteRequested'), by: ParticipantId });
 export const RoomRelayedFrame = z.object({ t: z.literal('relay'), from: ParticipantId, data: Sealed(8192) });
 export const RoomChatEventFrame = z.object({ t: z.literal('chat'), from: ParticipantId, data: Sealed(16_384), ts: z.number().int() });
-/** The SFU's offer (initial or renegotiation); answer with `answer`. */
-export const RoomOfferFrame = z.object({ t: z.literal('offer'), sdp: Sdp });
+/**
+ * The SFU's offer (initial or renegotiation); answer with `answer`. `session` numbers this
+ * participant's SFU connections: an offer with a new `session` comes from a new SFU peer connection
+ * (after a resume, a lost media connection or an SFU restart) and is answered from a new
+ * RTCPeerConnection; offers with the same `session` renegotiate the current one ([ROOM-6]).
+ */
+export const RoomOfferFrame = z.object({ t: z.literal('offer'), sdp: Sdp, session: z.number().int().min(1).optional() });
 /** Who is speaking now, loudest first, from the RTP audio-level header extension. */
 export const RoomSpeakersFrame = z.object({ t: z.literal('speakers'), participantIds: z.array(ParticipantId).max(MAX_ROOM_PARTICIPANTS) });
 export const RoomOkFrame = z.object({ t: z.literal('ok'), id: RequestId }).catchall(z.unknown());

@@ -91,7 +91,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const unsubscribe = bus.subscribe(hub);
   const router = new Router(services, validateOutputs);
   const gateway = new WsGateway(services, validateOutputs);
-  const roomGateway = new RoomGateway(services, SfuPool.fromConfig(config.rooms), validateOutputs, options.roomJoinTimeoutMs);
+  const roomGateway = new RoomGateway(services, SfuPool.fromConfig(config.rooms, logger), validateOutputs, options.roomJoinTimeoutMs);
   const sweeper = startSweeper(ctx, () => {
     accounts.pruneLimiter();
     services.deviceLinks.pruneLimiter();

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { inLoopbackNamespace } from '@charla/sfu/testing';
 import { createSyntheticClient, type SyntheticClient } from '@charla/sfu/testing/client';
+import { startSfuService, type SfuService } from '@charla/sfu/service';
 import { sleep, startTestServer, type TestServer } from './helpers.ts';
 import { createRoom, RoomClient, type TestRoom } from './rooms-helpers.ts';
 
@@ -51,8 +52,51 @@ inLoopbackNamespace('rooms media through the server', fileURLToPath(import.meta.
         const b2 = await Person.join(s.url, room, { resumeToken: token });
         people.push(b2);
         assert.equal(b2.id, b.id, 'the same participant');
-        await waitUntil(() => b2.media.receivingFrom('video', 1000).includes(host.id) && host.media.receivingFrom('video', 1000).includes(b2.id), 'b to receive and be received again', 20_000);
+        await waitUntil(() => b2.current?.receivingFrom('video', 1000).includes(host.id) && host.current?.receivingFrom('video', 1000).includes(b2.id), 'b to receive and be received again', 20_000);
         assert.equal(host.room.of('participantLeft').filter((f) => f.participantId === b.id).length, 0, 'the host never saw b leave');
+      } finally {
+        await Promise.all(people.map((p) => p.close()));
+      }
+    });
+  });
+
+  describe('rooms media through a separate `charla sfu` (control WebSocket)', () => {
+    const secret = 'room-test-secret-0123456789';
+    const sfuOptions = { host: '127.0.0.1', secret, iceAdditionalHostAddresses: ['127.0.0.1'], interfaceAddresses: { udp4: '127.0.0.1' as const } };
+    let sfu: SfuService;
+    let s: TestServer;
+    before(async () => {
+      sfu = await startSfuService({ ...sfuOptions, port: 0 });
+      s = await startTestServer({ CHARLA_SFU_LOCAL: 'false', CHARLA_SFU_URLS: sfu.url, CHARLA_SFU_SECRET: secret });
+    });
+    after(async () => {
+      await s[Symbol.asyncDispose]();
+      await sfu.close();
+    });
+
+    it('[ROOM-6] the server assigns the room to the remote SFU; when that SFU restarts, the participants get media again', { timeout: 90_000 }, async () => {
+      const room = await createRoom(s.url);
+      const people: Person[] = [];
+      try {
+        await waitUntil(() => s.logs.some((l) => l.includes('connected to SFU')), 'the server to connect to the SFU', 10_000);
+        people.push(await Person.join(s.url, room, { hostToken: room.hostToken }));
+        people.push(await Person.join(s.url, room));
+        await waitUntil(() => everyoneReceivesEveryone(people), 'both to receive each other through the remote SFU', 20_000);
+        assert.equal(sfu.sfu.load().participants, 2, 'the media went through the separate SFU');
+        assert.ok(!s.logs.join('').includes(secret), 'the SFU secret is never logged');
+
+        // The SFU process goes away and comes back on the same address: new offers, media again.
+        const port = sfu.port;
+        await sfu.close();
+        sfu = await startSfuService({ ...sfuOptions, port });
+        const [a, b] = people as [Person, Person];
+        const offersBefore = a.room.of('offer').length;
+        await waitUntil(() => a.room.of('offer').length > offersBefore && b.room.of('offer').length > 1, 'fresh offers after the SFU restart', 30_000);
+        await waitUntil(() => a.current?.receivingFrom('video', 1000).includes(b.id) && b.current?.receivingFrom('video', 1000).includes(a.id), 'media again after the SFU restart', 30_000);
+        assert.equal(sfu.sfu.load().participants, 2);
+        const sessions = a.room.of('offer').map((f) => f.session as number);
+        assert.ok(sessions.at(-1)! > sessions[0]!, `a new SFU connection has a new offer session (${sessions.join()})`);
+        assert.equal(a.room.of('participantLeft').length, 0, 'nobody left the room meanwhile');
       } finally {
         await Promise.all(people.map((p) => p.close()));
       }
@@ -63,11 +107,16 @@ inLoopbackNamespace('rooms media through the server', fileURLToPath(import.meta.
 /** A participant: a room socket and a werift peer connection that answers the SFU's offers. */
 class Person {
   readonly room: RoomClient;
-  readonly media: SyntheticClient;
+  /** The peer connection of the current SFU session (a new one per offer `session`). */
+  current: SyntheticClient | undefined;
 
-  private constructor(room: RoomClient, media: SyntheticClient) {
+  private constructor(room: RoomClient) {
     this.room = room;
-    this.media = media;
+  }
+
+  get media(): SyntheticClient {
+    if (!this.current) throw new Error('no offer yet');
+    return this.current;
   }
 
   get id(): string {
@@ -77,40 +126,47 @@ class Person {
   static async join(url: string, room: TestRoom, extra: Record<string, unknown> = {}): Promise<Person> {
     const client = await RoomClient.open(url);
     // The synthetic client labels its payloads with its id: use the participantId, which is also
-    // the stream id the SFU gives this participant's tracks.
-    let media: SyntheticClient | undefined;
+    // the stream id the SFU gives this participant's tracks. A new offer `session` is a new SFU
+    // peer connection ([ROOM-6]): answer it from a new client peer connection.
+    const person = new Person(client);
+    let session: number | undefined;
     // Offers are answered in order, one at a time (the SFU never has two outstanding per participant).
     let answering = Promise.resolve();
     client.ws.on('message', (data: Buffer) => {
-      const f = JSON.parse(data.toString('utf8')) as { t: string; sdp?: string; participantId?: string };
-      if (f.t === 'joined') media ??= createSyntheticClient({ id: f.participantId!, keyFrameIntervalMs: 1000 });
+      const f = JSON.parse(data.toString('utf8')) as { t: string; sdp?: string; session?: number };
       if (f.t !== 'offer') return;
       answering = answering.then(async () => {
-        const answer = await media!.signal({ type: 'offer', sdp: f.sdp! });
+        if (person.current === undefined || f.session !== session) {
+          const old = person.current;
+          person.current = createSyntheticClient({ id: client.participantId, keyFrameIntervalMs: 1000 });
+          session = f.session;
+          await old?.close();
+        }
+        const answer = await person.current.signal({ type: 'offer', sdp: f.sdp! });
         client.send({ t: 'answer', sdp: answer.sdp });
       });
     });
     const joined = await client.sendJoin(room, extra);
     assert.equal(joined.t, 'joined', JSON.stringify(joined));
-    return new Person(client, media!);
+    return person;
   }
 
   async close(): Promise<void> {
     await this.room.close().catch(() => undefined);
-    await this.media.close().catch(() => undefined);
+    await this.current?.close().catch(() => undefined);
   }
 }
 
 /** Received packets of one kind from one publisher; stream id = the publisher's participantId. */
 function packets(p: Person, from: string, kind: 'audio' | 'video'): number {
-  return p.media.received.get(`${from}:${kind}`)?.packets ?? 0;
+  return p.current?.received.get(`${from}:${kind}`)?.packets ?? 0;
 }
 
 function everyoneReceivesEveryone(people: readonly Person[]): boolean {
   return people.every((r) => people.every((p) => p === r || (packets(r, p.id, 'video') > 10 && packets(r, p.id, 'audio') > 10)));
 }
 
-async function waitUntil(condition: () => boolean, what: string, timeoutMs: number): Promise<void> {
+async function waitUntil(condition: () => unknown, what: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

@@ -59,6 +59,8 @@ export const CONFIG_FIELDS: readonly ConfigField[] = Object.freeze([
   field('CHARLA_ROOM_FRAME_BURST', '60', 'Burst of room WebSocket frames per socket above the sustained rate.'),
   field('CHARLA_SFU_LOCAL', 'true', '`true`: run the media SFU inside the server process. `false`: no in-process SFU (rooms then carry signalling and chat but no media unless remote SFUs are configured).'),
   field('CHARLA_SFU_INTERFACE', null, 'IPv4 address the in-process SFU gathers ICE candidates on (werift `iceInterfaceAddresses.udp4`), like `10.0.0.5` or `127.0.0.1`. Default: every interface.'),
+  field('CHARLA_SFU_URLS', '', 'Comma-separated control URLs of `charla sfu` processes (`ws://10.0.0.7:7881/v1/sfu/control`). Each new room goes to the least loaded SFU, the in-process one included when CHARLA_SFU_LOCAL is true; a lost connection is retried.'),
+  field('CHARLA_SFU_SECRET', '', 'The shared secret of the `charla sfu` processes (at least 16 characters; the same value they are started with). Required with CHARLA_SFU_URLS. Never logged; set it in the environment, not as a flag.'),
   field('CHARLA_SFU_ANNOUNCED_ADDRESSES', '', 'Comma-separated extra addresses the in-process SFU offers as host candidates (werift `iceAdditionalHostAddresses`): the public address behind NAT, or `127.0.0.1` for same-host tests.'),
 ]);
 

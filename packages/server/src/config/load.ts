@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_LIMITS, USERNAME_PATTERN, type Limits } from '@charla/protocol';
 import { CONFIG_FIELDS } from './fields.ts';
+import { Secret } from './secret.ts';
 import { BLOB_STORE_SCHEMAS, blobStoreConfig, type BlobStoreConfig } from './blob-store-config.ts';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -50,6 +51,10 @@ export interface RoomsConfig {
   /** null: gather on every interface. */
   readonly sfuInterface: string | null;
   readonly sfuAnnouncedAddresses: readonly string[];
+  /** Control URLs of remote `charla sfu` processes. */
+  readonly sfuUrls: readonly string[];
+  /** Shared with the remote SFUs; empty when there are none. */
+  readonly sfuSecret: Secret;
 }
 
 export class ConfigError extends Error {
@@ -171,6 +176,16 @@ const schemas = {
   CHARLA_SFU_LOCAL: oneOf('CHARLA_SFU_LOCAL', ['true', 'false'] as const),
   CHARLA_SFU_INTERFACE: text('CHARLA_SFU_INTERFACE', (v) => isIPv4(v), 'an IPv4 address'),
   CHARLA_SFU_ANNOUNCED_ADDRESSES: text('CHARLA_SFU_ANNOUNCED_ADDRESSES', (v) => v === '' || v.split(',').every((a) => isIP(a.trim()) !== 0), 'a comma-separated list of IP addresses'),
+  CHARLA_SFU_URLS: text('CHARLA_SFU_URLS', (v) => v === '' || v.split(',').every((u) => hasScheme(u.trim(), ['ws:', 'wss:'])), 'a comma-separated list of ws:// or wss:// URLs'),
+  // The value is a secret: the message never repeats it.
+  CHARLA_SFU_SECRET: z.string().transform((raw, ctx) => {
+    const v = raw.trim();
+    if (v !== '' && v.length < 16) {
+      ctx.addIssue({ code: 'custom', message: 'CHARLA_SFU_SECRET must be at least 16 characters' });
+      return z.NEVER;
+    }
+    return new Secret(v);
+  }),
   ...BLOB_STORE_SCHEMAS,
 } as const;
 type Key = keyof typeof schemas;
@@ -217,6 +232,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, ar
   if (v.CHARLA_MAX_MESSAGE_BYTES >= v.CHARLA_MAX_FRAME_BYTES) {
     throw new ConfigError([`CHARLA_MAX_MESSAGE_BYTES (${v.CHARLA_MAX_MESSAGE_BYTES}) must be smaller than CHARLA_MAX_FRAME_BYTES (${v.CHARLA_MAX_FRAME_BYTES})`]);
   }
+  if (v.CHARLA_SFU_URLS !== '' && v.CHARLA_SFU_SECRET.reveal() === '') problems.push('CHARLA_SFU_SECRET is required with CHARLA_SFU_URLS');
   const blobStore = blobStoreConfig(v, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   const limits: Limits = {
@@ -257,6 +273,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, ar
       frameBurst: v.CHARLA_ROOM_FRAME_BURST,
       localSfu: v.CHARLA_SFU_LOCAL === 'true',
       sfuInterface: v.CHARLA_SFU_INTERFACE ?? null,
+      sfuUrls: Object.freeze(v.CHARLA_SFU_URLS === '' ? [] : v.CHARLA_SFU_URLS.split(',').map((u) => u.trim())),
+      sfuSecret: v.CHARLA_SFU_SECRET,
       sfuAnnouncedAddresses: Object.freeze(v.CHARLA_SFU_ANNOUNCED_ADDRESSES === '' ? [] : v.CHARLA_SFU_ANNOUNCED_ADDRESSES.split(',').map((a) => a.trim())),
     }),
   });

@@ -23,6 +23,8 @@ type View = { lastN?: number; pinned?: string[]; lowQuality?: boolean };
 
 /** How long the SFU's offer waits for the participant's answer. */
 const ANSWER_TIMEOUT_MS = 15_000;
+/** While no SFU is reachable, a participant's media is retried this often. */
+const MEDIA_RETRY_MS = 3000;
 /** Relays kept for a participant whose connection dropped, delivered when it resumes (key rotations). */
 const MAX_PENDING_RELAYS = 64;
 const NO_MEDIA: MediaState = { audio: false, video: false, screen: false };
@@ -63,6 +65,8 @@ export class Member {
   offer: { resolve: (sdp: string) => void; reject: (error: Error) => void; timer: NodeJS.Timeout } | null = null;
   /** The SFU connection's lifecycle, serialised (a resume leaves before it joins again). */
   media$: Promise<void> = Promise.resolve();
+  /** Counts this participant's SFU connections: `session` of its offers ([ROOM-6]). */
+  mediaSession = 0;
   /** The SFU this participant's media connection is on, if any. */
   sfu: PooledSfu | null = null;
   view: View = {};
@@ -394,9 +398,14 @@ export class LiveRoom {
     member.media$ = member.media$.then(() => {
       if (member.status !== 'admitted' || member.peer === null) return;
       const pooled = this.#opts.pool.assign(this.id);
-      if (!pooled) return;
+      if (!pooled) {
+        // Remote SFUs configured but none reachable right now: try again while the participant stays.
+        if (this.#opts.pool.size > 0) setTimeout(() => member.sfu === null && this.#restartMedia(member), MEDIA_RETRY_MS).unref();
+        return;
+      }
+      const session = ++member.mediaSession;
       try {
-        pooled.sfu.join(this.id, member.participantId, async (offer) => ({ type: 'answer', sdp: await this.#offer(member, offer.sdp) }), viewOf(member.view));
+        pooled.sfu.join(this.id, member.participantId, async (offer) => ({ type: 'answer', sdp: await this.#offer(member, offer.sdp, session) }), viewOf(member.view));
         member.sfu = pooled;
       } catch (error) {
         this.#opts.logger.error({ err: error, roomId: this.id, participantId: member.participantId, sfu: pooled.name }, 'room: SFU join failed');
@@ -418,7 +427,7 @@ export class LiveRoom {
   }
 
   /** Sends the SFU's offer on the participant's socket; resolves with the next answer's sdp. */
-  #offer(member: Member, sdp: string): Promise<string> {
+  #offer(member: Member, sdp: string, session: number): Promise<string> {
     return new Promise((resolve, reject) => {
       if (member.peer === null || member.status !== 'admitted') {
         reject(new Error('participant not connected'));
@@ -431,7 +440,7 @@ export class LiveRoom {
       }, ANSWER_TIMEOUT_MS);
       timer.unref();
       member.offer = { resolve, reject, timer };
-      member.send({ t: 'offer', sdp });
+      member.send({ t: 'offer', sdp, session });
     });
   }
 
