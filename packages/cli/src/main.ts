@@ -110,6 +110,7 @@ function overview(): string {
 
 Commands:
 ${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
+  ${'sfu'.padEnd(width)}  run a media SFU for video rooms as its own process (charla sfu --help)
 
 ${globalHelp}\nStart with: charla register --username NAME, then charla send FRIEND "hola".
 `;

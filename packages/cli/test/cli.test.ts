@@ -247,6 +247,10 @@ describe('the charla command line against a real server', () => {
   });
   test('[ROOM-1] room create prints a room link and a host link; the link secret opens the room, the host link makes a host', async () => {
     assert.match(await ok('x', ['room', '--help']), /charla room create \[--lobby\]/);
+    assert.match(await ok('x', ['--help']), /\bsfu\b.*charla sfu --help/);
+    assert.match(await ok('x', ['sfu', '--help']), /charla sfu — run a Charla SFU/);
+    const badSfu = await charla('x', ['sfu', '--port', 'abc']);
+    assert.equal(badSfu.code, 2, 'a bad SFU flag is a usage error');
     const out = await ok('ana', ['room', 'create']);
     const link = /Room link \(share it\): (\S+)/.exec(out)?.[1];
     const hostLink = /Your host link \([^)]*\): (\S+)/.exec(out)?.[1];
