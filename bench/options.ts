@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import type { AckPolicy } from './gen/charla-conn.ts';
 
-export const SCENARIOS = ['connections', 'one-to-one', 'group', 'multi-node', 'web'] as const;
+export const SCENARIOS = ['connections', 'one-to-one', 'group', 'multi-node', 'web', 'rooms'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface Options {

@@ -12,6 +12,7 @@ import { runMultiNode } from './scenarios/multi-node.ts';
 import { runGroup, runOneToOne } from './scenarios/traffic.ts';
 import { runWeb, webMarkdown, type WebResult } from './scenarios/web.ts';
 import { REPO, startCharla, startRelay, type Target } from './targets.ts';
+import { roomsMarkdown, runRooms, type RoomsResult } from './rooms.ts';
 
 /**
  * `npm run bench [-- --quick]`: every scenario against the bare `ws` relay and against Charla, each
@@ -89,6 +90,8 @@ async function main(): Promise<void> {
   }
   // The web app in Chromium (its own server in this process; see bench/scenarios/web.ts).
   const web: Outcome<WebResult> | undefined = has('web') ? await attempt('web: chromium', () => runWeb(o)) : undefined;
+  // One room of 50 on one `charla sfu` process, in a loopback-only namespace (bench/rooms.ts).
+  const rooms: Outcome<RoomsResult> | undefined = has('rooms') ? await attempt('rooms: one SFU process, synthetic participants', () => runRooms(o.quick)) : undefined;
   const resultsDir = join(REPO, 'bench/results');
   mkdirSync(resultsDir, { recursive: true });
   const stamp = startedAt.replaceAll(':', '-').replace(/\.\d+Z$/, 'Z');
@@ -109,15 +112,16 @@ async function main(): Promise<void> {
   results.durationMs = performance.now() - t0;
   results.loadAverageAfter = loadavg().map((l) => Math.round(l * 100) / 100);
   const file = join(resultsDir, `${stamp}.json`);
-  writeFileSync(file, JSON.stringify(web ? { ...results, web } : results, null, 2));
+  writeFileSync(file, JSON.stringify({ ...results, ...(web ? { web } : {}), ...(rooms ? { rooms } : {}) }, null, 2));
   const out = [header(results), '', summaryTable(results), '', detailTable(results)];
   if (results.profile?.oneToOne) out.push('', profileMarkdown('Profile: 1:1 (max, then half rate)', results.profile.oneToOne));
   if (results.profile?.group) out.push('', profileMarkdown('Profile: group fan-out (rising rates)', results.profile.group));
   if (web) out.push('', webMarkdown(web));
+  if (rooms) out.push('', 'error' in rooms ? `Rooms: FAILED: ${rooms.error}` : roomsMarkdown(rooms));
   out.push('', `JSON: ${file}`);
   console.log(out.join('\n'));
   const failed = [results.connections?.relay, results.connections?.charla, results.relay.oneToOne, results.relay.group, ...results.charla.flatMap((r) => [r.oneToOne, r.group, r.multiNode])]
-    .some((x) => x !== undefined && 'error' in (x as object)) || (web !== undefined && 'error' in web);
+    .some((x) => x !== undefined && 'error' in (x as object)) || (web !== undefined && 'error' in web) || (rooms !== undefined && 'error' in rooms);
   if (failed) process.exitCode = 1;
 }
 

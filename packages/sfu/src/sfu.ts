@@ -62,6 +62,8 @@ export type SfuOptions = SfuEvents & {
   speakerIntervalMs?: number;
   /** Minimum time between two onSpeakers calls for one room (default 500 ms). */
   speakersMinIntervalMs?: number;
+  /** Renegotiations wait this long at most for a participant's first connection (default 15 s). */
+  connectWaitMs?: number;
   /** Offer to receive simulcast video (rids 'h' and 'l') from publishers (default false). */
   simulcast?: boolean;
   now?: () => number;
@@ -95,6 +97,9 @@ type ParticipantState = {
   pc: RTCPeerConnection;
   signal: Signal;
   negotiation: Promise<void>;
+  /** A round queued but not started yet: later changes ride on it. */
+  queuedRound: Promise<void> | undefined;
+  rounds: number;
   /** Incoming tracks: audio, and video by source key (rid or SINGLE). */
   audioTrack: MediaStreamTrack | undefined;
   videoSources: Map<string, MediaStreamTrack>;
@@ -129,6 +134,7 @@ export function createSfu(options: SfuOptions = {}): LocalSfu {
   const defaultLastN = options.lastN ?? 9;
   const audioTopK = options.audioTopK ?? 3;
   const speakersMinIntervalMs = options.speakersMinIntervalMs ?? 500;
+  const connectWaitMs = options.connectWaitMs ?? 15_000;
   /** An SSRC that appears in no SDP, used only as the sender of the SFU's own feedback. */
   const feedbackSsrc = randomInt(1, 2 ** 31);
   let joinSeq = 0;
@@ -154,10 +160,20 @@ export function createSfu(options: SfuOptions = {}): LocalSfu {
     options.onNegotiationError?.(p.id, error);
   }
 
-  /** Serialised per participant: one offer/answer round at a time, always SFU-initiated. */
+  /**
+   * Serialised per participant: one offer/answer round at a time, always SFU-initiated. Changes
+   * made while a round is queued ride on it (50 joins do not mean 49 rounds for the first
+   * participant), and rounds after the first wait until the participant's connection is up:
+   * werift loses ICE checks in progress when a new offer arrives mid-connection.
+   */
   function renegotiate(p: ParticipantState): Promise<void> {
+    if (p.queuedRound) return p.queuedRound;
+    const first = p.rounds === 0;
+    p.rounds++;
     // A failed round must not wedge the queue: the next round starts from whatever state is left.
-    p.negotiation = p.negotiation.catch(() => undefined).then(async () => {
+    const round = p.negotiation.catch(() => undefined).then(async () => {
+      if (!first) await connectionSettled(p);
+      p.queuedRound = undefined;
       if (p.closed) return;
       const offer = await p.pc.createOffer();
       await p.pc.setLocalDescription(offer);
@@ -167,7 +183,25 @@ export function createSfu(options: SfuOptions = {}): LocalSfu {
       if (p.closed) return;
       await p.pc.setRemoteDescription(answer);
     });
-    return p.negotiation;
+    p.queuedRound = round;
+    p.negotiation = round;
+    return round;
+  }
+
+  function connectionSettled(p: ParticipantState): Promise<void> {
+    const settled = (state: string) => state === 'connected' || state === 'failed' || state === 'closed';
+    if (p.closed || settled(p.pc.connectionState)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, connectWaitMs);
+      const { unSubscribe } = p.pc.connectionStateChange.subscribe((state) => {
+        if (settled(state)) done();
+      });
+      function done(): void {
+        clearTimeout(timer);
+        unSubscribe();
+        resolve();
+      }
+    });
   }
 
   /**
@@ -383,6 +417,8 @@ export function createSfu(options: SfuOptions = {}): LocalSfu {
       pc: newPeerConnection(),
       signal,
       negotiation: Promise.resolve(),
+      queuedRound: undefined,
+      rounds: 0,
       audioTrack: undefined,
       videoSources: new Map(),
       subscriptions: new Map(),
