@@ -7,7 +7,7 @@ if (argv[0] === 'sfu') {
   const { runSfuCommand } = await import('@charla/sfu/main');
   process.exitCode = await runSfuCommand(argv.slice(1));
   // Closed peer connections can leave a socket or timer behind in werift: do not hang on them.
-  setTimeout(() => process.exit(), 1000).unref();
+  globalThis.setTimeout(() => process.exit(), 1000).unref();
 } else {
   const { main } = await import('../src/main.ts');
   process.exitCode = await main(argv, { env: process.env, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr });
