@@ -11,5 +11,10 @@ export default defineConfig({
     emptyOutDir: true,
     target: 'es2023',
     sourcemap: false,
+    rollupOptions: {
+      // Our own packages run no code on import (they only declare), so what the app never uses is
+      // dropped: without this, the SDK barrel drags the room code (lazily loaded) into the first download.
+      treeshake: { moduleSideEffects: (id: string) => !/\/packages\/(sdk|crypto|protocol)\/src\//.test(id) },
+    },
   },
 });

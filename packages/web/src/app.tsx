@@ -11,6 +11,10 @@ import { existingClient, pendingInvite, pendingLink } from './session.ts';
 
 const LANGUAGE_KEY = 'charla.language';
 
+// A room's page (`/r/<roomId>#…`, or `/r/new` to create one) loads its screens on demand.
+const RoomPage = lazy(() => import('./rooms/room-page.tsx').then((m) => ({ default: m.RoomPage })));
+const isRoomPath = (): boolean => location.pathname.startsWith('/r/');
+
 export function App() {
   const [language, setLanguageState] = useState<Language>(() => pickLanguage(localStorage.getItem(LANGUAGE_KEY), navigator.languages));
   const i18n = useMemo(
@@ -33,6 +37,12 @@ export function App() {
   const invite = useMemo(pendingInvite, []);
   const linkCode = useMemo(pendingLink, []);
   const [openId, setOpenId] = useState<string | null>(null);
+  const [inRoom, setInRoom] = useState(isRoomPath);
+  useEffect(() => {
+    const onPop = (): void => setInRoom(isRoomPath());
+    addEventListener('popstate', onPop);
+    return () => removeEventListener('popstate', onPop);
+  }, []);
 
   const start = async (client: CharlaClient): Promise<void> => {
     const m = new AppModel(client);
@@ -59,10 +69,30 @@ export function App() {
     });
   }, []); // runs once: the device's client is opened at boot
 
+  if (inRoom) {
+    // Guests have no account: the room does not wait for one. With one, "back" returns to the chats.
+    const leaveRoom = model
+      ? () => {
+          history.pushState(null, '', '/');
+          setInRoom(false);
+        }
+      : undefined;
+    return (
+      <I18nContext.Provider value={i18n}>
+        <Suspense fallback={null}>
+          <RoomPage key={location.pathname} client={model?.client} booted={booted} onExit={leaveRoom} />
+        </Suspense>
+      </I18nContext.Provider>
+    );
+  }
   if (!booted) return null;
+  const newCall = (): void => {
+    history.pushState(null, '', '/r/new');
+    setInRoom(true);
+  };
   return (
     <I18nContext.Provider value={i18n}>
-      {model ? <Main model={model} openId={openId} setOpenId={setOpenId} /> : <Onboarding invitedBy={invite?.username} linkCode={linkCode} onReady={(c) => void start(c)} />}
+      {model ? <Main model={model} openId={openId} setOpenId={setOpenId} onNewCall={newCall} /> : <Onboarding invitedBy={invite?.username} linkCode={linkCode} onReady={(c) => void start(c)} />}
     </I18nContext.Provider>
   );
 }
@@ -74,7 +104,7 @@ const Settings = lazy(() => import('./screens/settings.tsx').then((m) => ({ defa
 
 type Panel = { kind: 'new' } | { kind: 'invite' } | { kind: 'settings' } | { kind: 'info'; safetyWith?: string };
 
-function Main({ model, openId, setOpenId }: { model: AppModel; openId: string | null; setOpenId: (id: string | null) => void }) {
+function Main({ model, openId, setOpenId, onNewCall }: { model: AppModel; openId: string | null; setOpenId: (id: string | null) => void; onNewCall: () => void }) {
   const { t } = useI18n();
   const state = useSyncExternalStore(model.subscribe, model.getSnapshot);
   const [panel, setPanel] = useState<Panel | null>(null);
@@ -118,6 +148,7 @@ function Main({ model, openId, setOpenId }: { model: AppModel; openId: string | 
         openId={openId}
         onOpen={open}
         onNewChat={() => setPanel({ kind: 'new' })}
+        onNewCall={onNewCall}
         onInvite={() => setPanel({ kind: 'invite' })}
         onSettings={() => setPanel({ kind: 'settings' })}
       />

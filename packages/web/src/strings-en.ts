@@ -14,6 +14,7 @@ export const en = {
   working: 'One moment…',
   chats: 'Chats',
   search: 'Search chats',
+  newCall: 'New call',
   newChat: 'New chat',
   noChats: 'No chats yet. Share your invite link or start a chat by username.',
   offline: 'Offline — messages will be sent when you are back online',

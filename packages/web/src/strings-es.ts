@@ -16,6 +16,7 @@ export const es: Record<MessageKey, string> = {
   working: 'Un momento…',
   chats: 'Chats',
   search: 'Buscar chats',
+  newCall: 'Nueva llamada',
   newChat: 'Nuevo chat',
   noChats: 'Aún no tienes chats. Comparte tu enlace de invitación o empieza un chat por nombre de usuario.',
   offline: 'Sin conexión: los mensajes se enviarán cuando vuelvas a estar en línea',

@@ -16,10 +16,20 @@ export function browserMissing(): string | undefined {
   return `skipped: ${CHROMIUM} is not installed (apt-get install chromium)`;
 }
 
+const BASE_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
 export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, args: BASE_ARGS });
+}
+
+/**
+ * A browser for pages that carry media (rooms): a fake camera and microphone, no permission
+ * prompts, loopback ICE candidates. Only inside a loopback-only namespace (inLoopbackNamespace).
+ */
+export function launchMediaBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [...BASE_ARGS, '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--allow-loopback-in-peer-connection'],
   });
 }
 
@@ -28,11 +38,11 @@ export interface WebServer {
   close(): Promise<void>;
 }
 
-/** A real server (serving the built web app) on a free loopback port. */
-export async function bootWebServer(): Promise<WebServer> {
+/** A real server (serving the built web app) on a free loopback port; `env` adds settings. */
+export async function bootWebServer(env: Record<string, string> = {}): Promise<WebServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'charla-web-'));
   const server = await startServer(
-    loadConfig({ CHARLA_PORT: '0', CHARLA_DATA_DIR: dataDir, CHARLA_LOG_LEVEL: 'silent', CHARLA_ARGON2_MEMORY_KIB: '64', CHARLA_SQLITE_SYNCHRONOUS: 'normal' }),
+    loadConfig({ CHARLA_PORT: '0', CHARLA_DATA_DIR: dataDir, CHARLA_LOG_LEVEL: 'silent', CHARLA_ARGON2_MEMORY_KIB: '64', CHARLA_SQLITE_SYNCHRONOUS: 'normal', ...env }),
   );
   // The page must use the same origin the server puts in user ids and invite links.
   return {
@@ -80,6 +90,21 @@ export async function signUp(page: Page, url: string, username: string): Promise
   await page.getByLabel('Pick a password').fill('a safe password');
   await page.getByRole('button', { name: 'Start chatting' }).click();
   await page.getByRole('heading', { name: 'Chats' }).waitFor();
+}
+
+/** Controls without an accessible name (a crude but useful subset of the accname rules). */
+export function unnamedControls(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const named = (el: Element): boolean => {
+      if (el.getAttribute('aria-label')?.trim() || el.getAttribute('aria-labelledby') || el.getAttribute('title')?.trim()) return true;
+      if ((el as HTMLInputElement).labels?.length) return true;
+      if (el.tagName === 'BUTTON' && el.textContent?.trim()) return true;
+      return false;
+    };
+    return Array.from(document.querySelectorAll('button, input:not([type=hidden]), select, textarea, [role=button], a[href]'))
+      .filter((el) => !(el as HTMLElement).hidden && !named(el) && !(el.tagName === 'A' && el.textContent?.trim()))
+      .map((el) => el.outerHTML.slice(0, 120));
+  });
 }
 
 /** Types `text` into the open chat's composer and sends it with Enter, as a person would. */

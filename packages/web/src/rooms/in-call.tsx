@@ -16,17 +16,14 @@ interface Props {
   session: RoomSessionLike;
   room: RoomSnapshot;
   inviteLink: string;
-  /** Microphone and camera as the person left them on the pre-join screen. */
-  initialMedia: { audio: boolean; video: boolean };
   onLeave: () => void;
 }
 
 /** The call itself: the people, the controls, and the panels for people, chat and invitations. */
-export function InCall({ session, room, inviteLink, initialMedia, onLeave }: Props) {
+export function InCall({ session, room, inviteLink, onLeave }: Props) {
   const { t } = useRoomI18n();
-  const [mic, setMic] = useState(initialMedia.audio);
-  const [cam, setCam] = useState(initialMedia.video);
-  const [screen, setScreen] = useState(false);
+  // The session is the truth about my media (a screen share ended from the browser's bar, say).
+  const { audio: mic, video: cam, screen } = room.media;
   const [layout, setLayout] = useState<Layout>('grid');
   const [panel, setPanel] = useState<Panel>(null);
   const [pinned, setPinned] = useState<string | undefined>();
@@ -100,10 +97,7 @@ export function InCall({ session, room, inviteLink, initialMedia, onLeave }: Pro
   }, [panel, room.chat.length]);
   const unread = panel === 'chat' ? 0 : Math.max(0, room.chat.length - readChat);
 
-  const setAudio = (on: boolean): void => {
-    setMic(on);
-    act(() => session.setAudio(on));
-  };
+  const setAudio = (on: boolean): void => act(() => session.setAudio(on));
 
   return (
     <main className={`room-page in-call ${panel ? 'with-panel' : ''}`}>
@@ -172,6 +166,9 @@ export function InCall({ session, room, inviteLink, initialMedia, onLeave }: Pro
             <button type="button" className="small" onClick={() => (setPanel('people'), setKnock(null))}>
               {t('showLobby')}
             </button>
+            <button type="button" className="small" onClick={() => setKnock(null)}>
+              {t('dismiss')}
+            </button>
           </span>
         </div>
       )}
@@ -190,10 +187,7 @@ export function InCall({ session, room, inviteLink, initialMedia, onLeave }: Pro
           on={cam}
           onIcon="cam"
           offIcon="camOff"
-          onToggle={() => {
-            setCam(!cam);
-            act(() => session.setVideo(!cam));
-          }}
+          onToggle={() => act(() => session.setVideo(!cam))}
         />
         {'getDisplayMedia' in (navigator.mediaDevices ?? {}) && (
           <ToggleButton
@@ -203,16 +197,12 @@ export function InCall({ session, room, inviteLink, initialMedia, onLeave }: Pro
             offIcon="screen"
             mode="option"
             onToggle={() => {
-              if (screen) {
-                setScreen(false);
-                act(() => session.stopScreenShare());
-              } else {
-                void session.startScreenShare().then(
-                  () => setScreen(true),
+              if (screen) act(() => session.stopScreenShare());
+              else
+                session.startScreenShare().catch((error: unknown) => {
                   // Cancelling the browser's picker is not an error worth a message.
-                  (error: unknown) => !(error instanceof DOMException && error.name === 'NotAllowedError') && setNotice(t('actionFailed', { message: String(error) })),
-                );
-              }
+                  if (!(error instanceof DOMException && error.name === 'NotAllowedError')) setNotice(t('actionFailed', { message: String(error) }));
+                });
             }}
           />
         )}

@@ -1,4 +1,4 @@
-import { useId, useState } from 'react';
+import { useEffect, useId, useState } from 'react';
 import { Avatar } from '../components/avatar.tsx';
 import { Dialog } from '../components/dialog.tsx';
 import { Icon } from './icons.tsx';
@@ -36,20 +36,8 @@ export function PeoplePanel({ room, inviteLink, myMedia, act, actions }: Props) 
       <InviteSection link={inviteLink} />
       {isHost && (
         <section className="panel-section host-settings" aria-label={t('hostSettings')}>
-          <label className="switch">
-            <input type="checkbox" role="switch" checked={room.locked} onChange={(e) => act(() => actions.lock(e.target.checked))} />
-            <span>
-              {t('lockCall')}
-              <span className="hint">{t('lockHelp')}</span>
-            </span>
-          </label>
-          <label className="switch">
-            <input type="checkbox" role="switch" checked={room.lobbyEnabled} onChange={(e) => act(() => actions.setLobby(e.target.checked))} />
-            <span>
-              {t('lobbyToggle')}
-              <span className="hint">{t('lobbyToggleHelp')}</span>
-            </span>
-          </label>
+          <Switch label={t('lockCall')} help={t('lockHelp')} value={room.locked} onChange={(on) => actions.lock(on)} act={act} />
+          <Switch label={t('lobbyToggle')} help={t('lobbyToggleHelp')} value={room.lobbyEnabled} onChange={(on) => actions.setLobby(on)} act={act} />
         </section>
       )}
       {isHost && (room.lobbyEnabled || room.lobby.length > 0) && (
@@ -159,5 +147,35 @@ function MediaBadges({ audio, video }: { audio: boolean; video: boolean }) {
         </span>
       )}
     </span>
+  );
+}
+
+/**
+ * A room setting as a switch. It flips at once and shows the server's word when it comes: a switch
+ * that lags a round trip behind the click feels broken (and a failed change flips back).
+ */
+function Switch({ label, help, value, onChange, act }: { label: string; help: string; value: boolean; onChange: (on: boolean) => Promise<void>; act: Props['act'] }) {
+  const [pending, setPending] = useState<boolean | null>(null);
+  // Held until the room says so (its event may come after the request's answer), or the change failed.
+  useEffect(() => {
+    if (pending === value) setPending(null);
+  }, [value, pending]);
+  return (
+    <label className="switch">
+      <input
+        type="checkbox"
+        role="switch"
+        checked={pending ?? value}
+        onChange={(e) => {
+          const on = e.target.checked;
+          setPending(on);
+          act(() => onChange(on).catch((error: unknown) => (setPending(null), Promise.reject(error))));
+        }}
+      />
+      <span>
+        {label}
+        <span className="hint">{help}</span>
+      </span>
+    </label>
   );
 }

@@ -50,6 +50,8 @@ export interface RoomSessionLike {
   readonly locked: boolean;
   readonly lobbyEnabled: boolean;
   readonly localStream: MediaStream | undefined;
+  /** My own microphone, camera and screen as the others see them. */
+  readonly media: RoomMedia;
   participants(): RoomPeer[];
   lobby(): RoomPeer[];
   chat(): RoomChatMessage[];

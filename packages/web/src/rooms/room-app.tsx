@@ -11,7 +11,7 @@ import './rooms.css';
 
 export type JoinFn = (room: RoomAddress, name: string, localStream: MediaStream | undefined) => Promise<RoomSessionLike>;
 /** Why a join did not get in, as the screens tell it. */
-export type JoinFailure = 'notFound' | 'locked' | 'full' | 'network' | 'other';
+export type JoinFailure = 'notFound' | 'locked' | 'full' | 'network' | 'unsupported' | 'other';
 
 interface Props {
   room: RoomAddress;
@@ -45,7 +45,6 @@ export function RoomApp({ room: address, join, classify, onExit, defaultName }: 
     return hostToken ? { roomId: address.roomId, secret: address.secret, hostToken } : { roomId: address.roomId, secret: address.secret };
   });
   const [phase, setPhase] = useState<Phase>({ kind: 'prejoin', error: null });
-  const [media, setMedia] = useState({ audio: true, video: true });
   const local = useLocalMedia();
 
   useEffect(() => {
@@ -55,7 +54,6 @@ export function RoomApp({ room: address, join, classify, onExit, defaultName }: 
   const start = (name: string): void => {
     rememberName(name);
     const choice = { audio: local.micOn, video: local.camOn };
-    setMedia(choice);
     setPhase({ kind: 'joining' });
     void (async () => {
       try {
@@ -78,7 +76,6 @@ export function RoomApp({ room: address, join, classify, onExit, defaultName }: 
       <Joined
         session={phase.session}
         inviteLink={guestLink(location.origin, room)}
-        initialMedia={media}
         onExit={onExit}
         onRejoin={() => {
           local.retry();
@@ -94,7 +91,7 @@ export function RoomApp({ room: address, join, classify, onExit, defaultName }: 
   return <PreJoin media={local} initialName={savedName() || defaultName || ''} busy={phase.kind === 'joining'} error={phase.kind === 'prejoin' ? phase.error : null} onJoin={start} />;
 }
 
-function Joined({ session, inviteLink, initialMedia, onExit, onRejoin }: { session: RoomSessionLike; inviteLink: string; initialMedia: { audio: boolean; video: boolean }; onExit: (() => void) | undefined; onRejoin: () => void }) {
+function Joined({ session, inviteLink, onExit, onRejoin }: { session: RoomSessionLike; inviteLink: string; onExit: (() => void) | undefined; onRejoin: () => void }) {
   const { t } = useRoomI18n();
   const room = useRoom(session);
   const ended = room.state === 'left' || room.state === 'removed' || room.state === 'refused' || room.state === 'locked-out';
@@ -167,7 +164,7 @@ function Joined({ session, inviteLink, initialMedia, onExit, onRejoin }: { sessi
         </StatusScreen>
       );
     default:
-      return <InCall session={session} room={room} inviteLink={inviteLink} initialMedia={initialMedia} onLeave={() => void session.leave()} />;
+      return <InCall session={session} room={room} inviteLink={inviteLink} onLeave={() => void session.leave()} />;
   }
 }
 
@@ -182,10 +179,12 @@ function Failed({ reason, message, t, onExit, onRetry }: { reason: JoinFailure; 
           ? [t('fullTitle'), t('fullHelp')]
           : reason === 'network'
             ? [t('errorTitle'), t('networkHelp')]
-            : [t('errorTitle'), t('actionFailed', { message: message ?? '' })];
+            : reason === 'unsupported'
+              ? [t('errorTitle'), t('unsupportedHelp')]
+              : [t('errorTitle'), t('actionFailed', { message: message ?? '' })];
   return (
     <StatusScreen title={title} help={help}>
-      {onRetry && reason !== 'notFound' && (
+      {onRetry && reason !== 'notFound' && reason !== 'unsupported' && (
         <button type="button" className="primary" onClick={onRetry}>
           {t('tryAgain')}
         </button>

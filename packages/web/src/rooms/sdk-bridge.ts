@@ -1,15 +1,30 @@
-import type { CharlaClient } from '@charla/sdk';
+import { toBase64Url } from '@charla/protocol';
+import { RoomSession, newRoomSecret, roomAccessKey, type CharlaClient } from '@charla/sdk';
 import type { RoomSessionLike } from './room-api.ts';
 import type { JoinFailure } from './room-app.tsx';
 import type { RoomAddress } from './room-link.ts';
 
-/** PENDING: wired to the SDK's RoomSession once it lands (packages/sdk/src/room). */
-export async function joinRoom(_room: RoomAddress, _name: string, _localStream: MediaStream | undefined): Promise<RoomSessionLike> {
-  throw new Error('rooms are not available yet');
+/** The room screens' only door to the SDK: joining, creating, and naming what went wrong. */
+export async function joinRoom(room: RoomAddress, name: string, localStream: MediaStream | undefined): Promise<RoomSessionLike> {
+  const session: RoomSessionLike = await RoomSession.join({
+    serverUrl: location.origin,
+    roomId: room.roomId,
+    secret: room.secret,
+    name,
+    ...(room.hostToken ? { hostToken: room.hostToken } : {}),
+    ...(localStream ? { localStream } : {}),
+  });
+  return session;
 }
 
-export async function createRoomAsHost(_client: CharlaClient): Promise<{ roomId: string; secret: string; hostToken: string }> {
-  throw new Error('rooms are not available yet');
+/**
+ * Creates a room as the signed-in device ([ROOM-2]): a fresh secret stays here, the server gets
+ * only the access key derived from it and answers the room id and the host token.
+ */
+export async function createRoomAsHost(client: CharlaClient): Promise<{ roomId: string; secret: string; hostToken: string }> {
+  const secret = newRoomSecret();
+  const created = await client.http.call('createRoom', { accessKey: toBase64Url(roomAccessKey(secret)) });
+  return { roomId: created.roomId, secret: toBase64Url(secret), hostToken: created.hostToken };
 }
 
 export function classifyJoinError(error: unknown): JoinFailure {
@@ -18,5 +33,6 @@ export function classifyJoinError(error: unknown): JoinFailure {
   if (code === 'ROOM_LOCKED') return 'locked';
   if (code === 'ROOM_FULL') return 'full';
   if (code === 'NETWORK') return 'network';
+  if (code === 'E2EE_UNSUPPORTED') return 'unsupported';
   return 'other';
 }

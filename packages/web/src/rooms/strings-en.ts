@@ -37,6 +37,7 @@ export const roomEn = {
   fullHelp: 'There is no room for more people right now. Try again later.',
   leftTitle: 'You left the call',
   leftHelp: 'You can come back with the same link while the call goes on.',
+  unsupportedHelp: 'This browser cannot encrypt calls end to end, so it cannot join. Open the link in a recent Chrome, Edge or Firefox.',
   errorTitle: 'Could not join the call',
   networkHelp: 'Cannot reach the server. Check your connection and try again.',
   rejoin: 'Rejoin',

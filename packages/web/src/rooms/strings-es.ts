@@ -35,6 +35,7 @@ export const roomEs: Record<RoomMessageKey, string> = {
   fullHelp: 'Ahora no cabe nadie más. Inténtalo más tarde.',
   leftTitle: 'Saliste de la llamada',
   leftHelp: 'Puedes volver con el mismo enlace mientras la llamada siga.',
+  unsupportedHelp: 'Este navegador no puede cifrar las llamadas de extremo a extremo, así que no puede unirse. Abre el enlace en un Chrome, Edge o Firefox reciente.',
   errorTitle: 'No se pudo entrar en la llamada',
   networkHelp: 'No se puede conectar con el servidor. Revisa tu conexión y vuelve a intentarlo.',
   rejoin: 'Volver a entrar',

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { RoomChatMessage, RoomPeer, RoomSessionLike, RoomState } from './room-api.ts';
+import type { RoomChatMessage, RoomMedia, RoomPeer, RoomSessionLike, RoomState } from './room-api.ts';
 
 export interface RoomSnapshot {
   state: RoomState;
@@ -10,6 +10,7 @@ export interface RoomSnapshot {
   lobby: RoomPeer[];
   chat: RoomChatMessage[];
   localStream: MediaStream | undefined;
+  media: RoomMedia;
 }
 
 function read(session: RoomSessionLike): RoomSnapshot {
@@ -22,6 +23,7 @@ function read(session: RoomSessionLike): RoomSnapshot {
     lobby: session.lobby().map((p) => ({ ...p })),
     chat: session.chat().slice(),
     localStream: session.localStream,
+    media: { ...session.media },
   };
 }
 

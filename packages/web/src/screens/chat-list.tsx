@@ -13,11 +13,12 @@ interface Props {
   openId: string | null;
   onOpen: (id: string) => void;
   onNewChat: () => void;
+  onNewCall: () => void;
   onInvite: () => void;
   onSettings: () => void;
 }
 
-export function ChatList({ state, ownUserId, openId, onOpen, onNewChat, onInvite, onSettings }: Props) {
+export function ChatList({ state, ownUserId, openId, onOpen, onNewChat, onNewCall, onInvite, onSettings }: Props) {
   const { t, language } = useI18n();
   const [query, setQuery] = useState('');
   const shown = useMemo(
@@ -58,6 +59,12 @@ export function ChatList({ state, ownUserId, openId, onOpen, onNewChat, onInvite
         <div className="actions">
           <button type="button" onClick={onInvite}>
             {t('invite')}
+          </button>
+          <button type="button" className="icon" onClick={onNewCall} aria-label={t('newCall')} title={t('newCall')}>
+            {/* A video camera: a new call is a video room anyone with its link can join. */}
+            <svg width="22" height="22" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+              <path d="M17 10.5V7a1 1 0 0 0-1-1H4a1 1 0 0 0-1 1v10a1 1 0 0 0 1 1h12a1 1 0 0 0 1-1v-3.5l4 4v-11z" fill="currentColor" />
+            </svg>
           </button>
           <button type="button" className="primary" onClick={onNewChat}>
             {t('newChat')}
