@@ -64,7 +64,11 @@ export type SfuOptions = SfuEvents & {
   speakersMinIntervalMs?: number;
   /** Renegotiations wait this long at most for a participant's first connection (default 15 s). */
   connectWaitMs?: number;
-  /** Offer to receive simulcast video (rids 'h' and 'l') from publishers (default false). */
+  /**
+   * Offer to receive simulcast video (rids 'h' and 'l') from publishers (default false). Chromium
+   * answers with both layers (test/simulcast-chromium.test.ts); werift clients cannot send
+   * simulcast and their video is dropped when rids are offered, so only enable it for browsers.
+   */
   simulcast?: boolean;
   now?: () => number;
 };
@@ -135,6 +139,7 @@ export function createSfu(options: SfuOptions = {}): LocalSfu {
   const audioTopK = options.audioTopK ?? 3;
   const speakersMinIntervalMs = options.speakersMinIntervalMs ?? 500;
   const connectWaitMs = options.connectWaitMs ?? 15_000;
+  const simulcast = options.simulcast ?? false;
   /** An SSRC that appears in no SDP, used only as the sender of the SFU's own feedback. */
   const feedbackSsrc = randomInt(1, 2 ** 31);
   let joinSeq = 0;
@@ -143,7 +148,7 @@ export function createSfu(options: SfuOptions = {}): LocalSfu {
   ticker.unref();
 
   function newPeerConnection(): RTCPeerConnection {
-    const videoExtensions = options.simulcast ? [useSdesMid(), useSdesRTPStreamId(), useRepairedRtpStreamId()] : [];
+    const videoExtensions = simulcast ? [useSdesMid(), useSdesRTPStreamId(), useRepairedRtpStreamId()] : [];
     return new RTCPeerConnection({
       codecs: {
         audio: [useOPUS()],
@@ -238,7 +243,7 @@ export function createSfu(options: SfuOptions = {}): LocalSfu {
     if (sources.has(layer)) return layer;
     if (sources.has(SINGLE)) return SINGLE;
     const first = sources.keys().next();
-    return first.done ? (options.simulcast ? layer : SINGLE) : first.value;
+    return first.done ? (simulcast ? layer : SINGLE) : first.value;
   }
 
   function subscribe(subscriber: ParticipantState, publisher: ParticipantState): void {
@@ -432,10 +437,10 @@ export function createSfu(options: SfuOptions = {}): LocalSfu {
       closed: false,
     };
     for (const kind of kinds) {
-      const simulcast = kind === 'video' && options.simulcast;
+      const offerRids = kind === 'video' && simulcast;
       const transceiver = state.pc.addTransceiver(kind, {
         direction: 'recvonly',
-        ...(simulcast ? { simulcast: [{ rid: 'h', direction: 'recv' as const }, { rid: 'l', direction: 'recv' as const }] } : {}),
+        ...(offerRids ? { simulcast: [{ rid: 'h', direction: 'recv' as const }, { rid: 'l', direction: 'recv' as const }] } : {}),
       });
       const { unSubscribe } = transceiver.onTrack.subscribe((track) => onTrack(state, kind, track));
       state.unsubscribers.push(unSubscribe);
