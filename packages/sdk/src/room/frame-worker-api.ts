@@ -18,6 +18,8 @@ export type WorkerStats = {
   /** Per sender participant id. */
   decrypted: Record<string, number>;
   dropped: Record<string, number>;
+  /** Why frames were dropped: no trailer (plaintext), no key for its epoch/generation, tag mismatch. */
+  why: { notEncrypted: number; noKey: number; notAuthentic: number };
 };
 
 export type WorkerReply = { t: 'stats'; requestId: number; stats: WorkerStats };

@@ -34,7 +34,7 @@ const epochs = new Map<number, EpochKeys>();
 const keys = new Map<string, Promise<FrameKey>>();
 const counters = new Map<string, number>();
 let sending: { participantId: string; epoch: number; generation: number } | undefined;
-const stats: WorkerStats = { encrypted: 0, decrypted: {}, dropped: {} };
+const stats: WorkerStats = { encrypted: 0, decrypted: {}, dropped: {}, why: { notEncrypted: 0, noKey: 0, notAuthentic: 0 } };
 
 function rootFor(epoch: number, generation: number): Uint8Array | undefined {
   const e = epochs.get(epoch);
@@ -113,9 +113,10 @@ async function decrypt(frame: EncodedFrame, participantId: string, controller: T
   const data = new Uint8Array(frame.data);
   const trailer = readFrameTrailer(data);
   const key = trailer && frameKey(participantId, trailer.epoch, trailer.generation);
-  const plain = key && (await decryptFrame(await key, data, trailer));
+  const plain = trailer && key ? await decryptFrame(await key, data, trailer) : undefined;
   if (!plain) {
     count(stats.dropped, participantId);
+    stats.why[!trailer ? 'notEncrypted' : !key ? 'noKey' : 'notAuthentic']++;
     return;
   }
   frame.data = plain.buffer as ArrayBuffer;

@@ -36,8 +36,8 @@ export class MediaLink {
   readonly #handlers: Handlers;
   readonly #tracks: Record<Kind, MediaStreamTrack | null> = { audio: null, video: null };
   readonly #transformed = new WeakSet<RTCRtpSender | RTCRtpReceiver>();
-  /** The transceivers the SFU receives on: where the local tracks go. */
-  readonly #sending = new Map<RTCRtpTransceiver, Kind>();
+  /** This side's senders, created by addTrack before the first offer (see #prepareSenders). */
+  readonly #senders = new Map<Kind, RTCRtpSender>();
   /** Which participant each received track belongs to. */
   readonly #remote = new Map<MediaStreamTrack, string>();
   #disconnectedTimer: ReturnType<typeof setTimeout> | undefined;
@@ -60,20 +60,44 @@ export class MediaLink {
   /** Sets what this side sends for `kind` (null: nothing); applies to the next offers too. */
   async setTrack(kind: Kind, track: MediaStreamTrack | null): Promise<void> {
     this.#tracks[kind] = track;
-    for (const [t, k] of this.#sending) if (k === kind && t.sender.track !== track) await t.sender.replaceTrack(track);
+    const sender = this.#senders.get(kind);
+    if (sender && sender.track !== track) await sender.replaceTrack(track);
+  }
+
+  /**
+   * Why addTrack, and before the first offer: Chromium applies a sender's encoded transform only
+   * when it is set on a sender created by addTrack before negotiation; on a transceiver created by
+   * the remote offer, a video sender's transform is silently ignored and frames leave in the clear
+   * (checked by hand on Chromium 156; rooms-media.test.ts fails if any plaintext frame arrives).
+   * JSEP then pairs these addTrack transceivers with the offer's first audio and video m-sections,
+   * which are the ones the SFU receives on. Without a camera or microphone, a placeholder track
+   * makes the sender, and is swapped for nothing at once.
+   */
+  #prepareSenders(): void {
+    if (this.#senders.size > 0) return;
+    for (const kind of ['audio', 'video'] as const) {
+      const track = this.#tracks[kind] ?? placeholderTrack(kind);
+      const sender = this.pc.addTrack(track);
+      this.#transform(sender, { side: 'send', kind });
+      this.#senders.set(kind, sender);
+      if (!this.#tracks[kind]) {
+        void sender.replaceTrack(null);
+        track.stop();
+      }
+    }
   }
 
   /** Answers one SFU offer; resolves with the answer once ICE gathering is complete (no trickle). */
   async answer(offerSdp: string): Promise<string> {
+    this.#prepareSenders();
     await this.pc.setRemoteDescription({ type: 'offer', sdp: offerSdp });
     const receiveMids = sfuReceiveMids(offerSdp);
+    const ours = new Set(this.#senders.values());
     for (const t of this.pc.getTransceivers()) {
       const kind = t.mid === null ? undefined : receiveMids.get(t.mid);
       if (!kind) continue;
-      t.direction = 'sendonly';
-      this.#sending.set(t, kind);
-      this.#transform(t.sender, { side: 'send', kind });
-      if (t.sender.track !== this.#tracks[kind]) await t.sender.replaceTrack(this.#tracks[kind]);
+      // Only our own (transformed) senders may send; anything else the offer paired stays silent.
+      t.direction = ours.has(t.sender) ? 'sendonly' : 'inactive';
     }
     const answer = await this.pc.createAnswer();
     await this.pc.setLocalDescription(answer);
@@ -165,6 +189,20 @@ export class MediaLink {
       this.pc.addEventListener('icegatheringstatechange', check);
     });
   }
+}
+
+/** A track that exists only to create a sender: silence, or a still 2x2 canvas. */
+function placeholderTrack(kind: Kind): MediaStreamTrack {
+  if (kind === 'audio') {
+    const context = new AudioContext();
+    const track = context.createMediaStreamDestination().stream.getAudioTracks()[0]!;
+    void context.close();
+    return track;
+  }
+  const canvas = document.createElement('canvas');
+  canvas.width = 2;
+  canvas.height = 2;
+  return canvas.captureStream(0).getVideoTracks()[0]!;
 }
 
 /** Whether this browser can encrypt frames end to end (RTCRtpScriptTransform). */

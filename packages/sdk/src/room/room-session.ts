@@ -25,7 +25,8 @@
  * fresh epoch to everyone who stays. A dropped connection (socket closed, ping unanswered, ICE
  * failed) is resumed with the resume token, with backoff, keeping keys and role.
  *
- * Test hooks: `receiveStats()` and `workerStats()` report what was decoded per participant; the
+ * Test hooks: `receiveStats()` and `workerStats()` report what was decoded per participant, and
+ * `keyEpoch` the media key epoch; the
  * join option `testWrongMediaKey` (or `globalThis.__charlaRoomTest = { wrongMediaKey: true }` set
  * before joining) keys this page's media with a random secret instead of the link's.
  */
@@ -200,6 +201,11 @@ export class RoomSession {
 
   get localStream(): MediaStream | undefined {
     return this.#localStream;
+  }
+
+  /** The media key epoch this page sends with (0 until a host removes someone); for tests and a status line. */
+  get keyEpoch(): number {
+    return this.#keyring.epoch;
   }
 
   /** My own media switches as the others see them. */
