@@ -151,6 +151,7 @@ async function main(): Promise<void> {
   const cpuCores = (cpu1 - cpu0) / elapsedMs;
 
   const stats = sfu.stats('bench');
+  const disconnectedDuringRun = disconnected.length;
   await sfu.close();
   await stopProcess(sfuChild, 15_000);
   for (const worker of workers) command(worker, { t: 'close' });
@@ -165,7 +166,7 @@ async function main(): Promise<void> {
     config,
     participants: stats?.participants.length ?? 0,
     joinedWithMedia: joinTimes.length + 1,
-    disconnected: disconnected.length,
+    disconnected: disconnectedDuringRun,
     joinAllMs,
     joinMs: { p50: percentile(joinTimes, 50), p99: percentile(joinTimes, 99), max: joinTimes.at(-1) ?? NaN },
     measureMs: elapsedMs,

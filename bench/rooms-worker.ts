@@ -13,9 +13,9 @@ export type WorkerCommand =
   | { t: 'reset' }
   | { t: 'report'; reqId: number }
   | { t: 'close' };
-/** Latency histogram: 50 µs buckets up to 1 s, then one overflow bucket. */
-export const BUCKET_MS = 0.05;
-export const BUCKETS = 20_000;
+/** Latency histogram: 100 µs buckets up to 5 s, then one overflow bucket. */
+export const BUCKET_MS = 0.1;
+export const BUCKETS = 50_000;
 export type ClientReport = {
   id: string;
   sentAudio: number;

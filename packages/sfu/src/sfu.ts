@@ -20,6 +20,7 @@ import {
 import { selectFor, type Layer } from './selection.ts';
 import { byLoudness, byRecentSpeech, newSpeakerState, recordAudioLevel, tickSpeaker, type SpeakerState } from './speakers.ts';
 import type { Kind, Participant, RoomStats, Sfu, SfuEvents, SfuLoad, Signal, View } from './types.ts';
+import { useSrtpKeyObjects } from './srtp-keys.ts';
 import { isVp8KeyFrameStart } from './vp8.ts';
 
 /**
@@ -446,6 +447,7 @@ export function createSfu(options: SfuOptions = {}): LocalSfu {
       state.unsubscribers.push(unSubscribe);
     }
     const { unSubscribe } = state.pc.connectionStateChange.subscribe((connection) => {
+      if (connection === 'connected') useSrtpKeyObjects(state.pc);
       if (connection !== 'failed' || state.closed) return;
       void leave(participantId).then(() => options.onDisconnected?.(roomId, participantId, 'ice-failed'));
     });

@@ -9,6 +9,7 @@ import {
   useVP8,
   type RTCRtpSender,
 } from 'werift';
+import { useSrtpKeyObjects } from '../srtp-keys.ts';
 import type { SessionDescription } from '../types.ts';
 
 /**
@@ -122,6 +123,9 @@ export function createSyntheticClient(options: SyntheticClientOptions): Syntheti
     headerExtensions: { audio: [useAudioLevelIndication()], video: [] },
     ...loopback,
     bundlePolicy: 'max-bundle',
+  });
+  pc.connectionStateChange.subscribe((state) => {
+    if (state === 'connected') useSrtpKeyObjects(pc);
   });
   const received = new Map<string, StreamReceipt>();
   const sent = { audio: 0, video: 0, keyFrames: 0, pliReceived: 0 };
