@@ -441,7 +441,8 @@ export function createSfu(options: SfuOptions = {}): LocalSfu {
       const offerRids = kind === 'video' && simulcast;
       const transceiver = state.pc.addTransceiver(kind, {
         direction: 'recvonly',
-        ...(offerRids ? { simulcast: [{ rid: 'h', direction: 'recv' as const }, { rid: 'l', direction: 'recv' as const }] } : {}),
+        // Low first: Chromium scales its default simulcast encodings so that the last rid is full size.
+        ...(offerRids ? { simulcast: [{ rid: 'l', direction: 'recv' as const }, { rid: 'h', direction: 'recv' as const }] } : {}),
       });
       const { unSubscribe } = transceiver.onTrack.subscribe((track) => onTrack(state, kind, track));
       state.unsubscribers.push(unSubscribe);
