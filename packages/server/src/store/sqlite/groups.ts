@@ -3,29 +3,29 @@ import type {
   AckInput, CommitInput, CommitOutcome, DeviceRef, GroupFailure, GroupInfo, LastSeenInput, MembershipCursor, MessageInput, MessageOutcome,
   RedactOutcome,
 } from '../types.ts';
-import { appendEntry, insertEntry } from './log.ts';
+import { appendEntry, tryInsertEntry } from './log.ts';
 import { bytesOrNull, num, numOrNull, str, type Db } from './db.ts';
 
 export function createGroup(db: Db, groupId: string, creator: DeviceRef, ts: number): 'ok' | 'GROUP_EXISTS' {
   return db.tx(() => {
     if (db.get('SELECT 1 FROM groups WHERE group_id = ?', groupId)) return 'GROUP_EXISTS';
-    db.run('INSERT INTO groups (group_id, epoch, last_seq, created_at) VALUES (?, 0, 0, ?)', groupId, ts);
+    db.run('INSERT INTO groups (group_id, gno, epoch, last_seq, created_at) VALUES (?, (SELECT COALESCE(MAX(gno), 0) + 1 FROM groups), 0, 0, ?)', groupId, ts);
     db.run("INSERT INTO memberships (group_id, device_id, username, from_seq, to_seq, acked_seq, status) VALUES (?, ?, ?, 1, NULL, 0, 'member')", groupId, creator.deviceId, creator.username);
     return 'ok';
   });
 }
 
-/** Group exists and the device is a current member: returns the group's epoch. */
-function checkMember(db: Db, groupId: string, deviceId: string): GroupFailure | { epoch: number; lastSeq: number } {
-  const g = db.get('SELECT epoch, last_seq FROM groups WHERE group_id = ?', groupId);
+/** Group exists and the device is a current member: returns the group's number (the log's key) and epoch. */
+function checkMember(db: Db, groupId: string, deviceId: string): GroupFailure | { gno: number; epoch: number; lastSeq: number } {
+  const g = db.get('SELECT gno, epoch, last_seq FROM groups WHERE group_id = ?', groupId);
   if (!g) return { error: 'UNKNOWN_GROUP' };
   if (!db.get("SELECT 1 FROM memberships WHERE group_id = ? AND device_id = ? AND status = 'member'", groupId, deviceId)) return { error: 'NOT_A_MEMBER' };
-  return { epoch: num(g.epoch), lastSeq: num(g.last_seq) };
+  return { gno: num(g.gno), epoch: num(g.epoch), lastSeq: num(g.last_seq) };
 }
 
 /** [SEND-2] Idempotency on (groupId, msgId): same body → the original, different body → MESSAGE_ID_REUSED. */
-function findByMsgId(db: Db, groupId: string, msgId: string, bodyHash: Uint8Array): GroupFailure | { seq: number; epoch: number } | undefined {
-  const r = db.get("SELECT seq, epoch, body_hash FROM group_log WHERE group_id = ? AND msg_id = ? AND kind IN ('app', 'commit')", groupId, msgId);
+function findByMsgId(db: Db, gno: number, msgId: string, bodyHash: Uint8Array): GroupFailure | { seq: number; epoch: number } | undefined {
+  const r = db.get("SELECT seq, epoch, body_hash FROM group_log WHERE gno = ? AND msg_id = ? AND kind IN ('app', 'commit')", gno, msgId);
   if (!r) return undefined;
   const hash = bytesOrNull(r.body_hash);
   if (hash === null || !bytesEqual(hash, bodyHash)) return { error: 'MESSAGE_ID_REUSED' };
@@ -36,7 +36,7 @@ export function applyCommit(db: Db, c: CommitInput): CommitOutcome {
   return db.tx((): CommitOutcome => {
     const g = checkMember(db, c.groupId, c.sender.deviceId);
     if ('error' in g) return g;
-    const dup = findByMsgId(db, c.groupId, c.msgId, c.bodyHash);
+    const dup = findByMsgId(db, g.gno, c.msgId, c.bodyHash);
     if (dup !== undefined) return 'error' in dup ? dup : { duplicate: true, seq: dup.seq, epoch: dup.epoch + 1 };
     if (c.epoch !== g.epoch) return { error: 'EPOCH_CONFLICT', epoch: g.epoch };
 
@@ -97,20 +97,21 @@ export function appendMessage(db: Db, m: MessageInput): MessageOutcome {
 /**
  * Group commit: every input checked and appended in order inside one transaction. Group rows and
  * memberships are read once per batch (app messages change neither epoch nor membership), each
- * group's last_seq is written once at the end; the msgId lookup runs per input and sees the rows
- * this transaction already inserted, so a msgId repeated inside the batch is a duplicate.
+ * group's last_seq is written once at the end. The unique msgId index sees the rows this
+ * transaction already inserted, so a msgId repeated inside the batch is a duplicate. Runs on the
+ * writer thread (writer-thread.ts).
  */
 export function appendMessages(db: Db, inputs: readonly MessageInput[]): MessageOutcome[] {
   if (inputs.length === 0) return [];
   return db.tx((): MessageOutcome[] => {
-    const groups = new Map<string, { epoch: number; lastSeq: number; moved: boolean } | null>();
+    const groups = new Map<string, { gno: number; epoch: number; lastSeq: number; moved: boolean } | null>();
     const members = new Map<string, boolean>();
     const out: MessageOutcome[] = [];
     for (const m of inputs) {
       let g = groups.get(m.groupId);
       if (g === undefined) {
-        const row = db.get('SELECT epoch, last_seq FROM groups WHERE group_id = ?', m.groupId);
-        g = row ? { epoch: num(row.epoch), lastSeq: num(row.last_seq), moved: false } : null;
+        const row = db.get('SELECT gno, epoch, last_seq FROM groups WHERE group_id = ?', m.groupId);
+        g = row ? { gno: num(row.gno), epoch: num(row.epoch), lastSeq: num(row.last_seq), moved: false } : null;
         groups.set(m.groupId, g);
       }
       if (g === null) {
@@ -127,22 +128,23 @@ export function appendMessages(db: Db, inputs: readonly MessageInput[]): Message
         out.push({ error: 'NOT_A_MEMBER' });
         continue;
       }
-      // Checked before the epoch, so a retry after a reconnect gets its original seq even if the epoch moved.
-      const dup = findByMsgId(db, m.groupId, m.msgId, m.bodyHash);
-      if (dup !== undefined) {
-        out.push('error' in dup ? dup : { duplicate: true, seq: dup.seq });
+      // [SEND-3] The msgId check comes before the epoch check, so a retry after a reconnect gets its
+      // original seq even if the epoch moved. With the epoch right, the insert itself checks the msgId.
+      const entry = m.epoch === g.epoch
+        ? tryInsertEntry(db, g.gno, g.lastSeq + 1, m.epoch, {
+          groupId: m.groupId, kind: 'app', sender: m.sender, msgId: m.msgId, ts: m.ts, expiresAt: m.expiresAt, subjectUsername: null,
+          target: null, recipients: null, body: m.body, bodyHash: m.bodyHash,
+        })
+        : undefined;
+      if (entry === undefined) {
+        const dup = findByMsgId(db, g.gno, m.msgId, m.bodyHash);
+        if (dup !== undefined) out.push('error' in dup ? dup : { duplicate: true, seq: dup.seq });
+        else if (m.epoch !== g.epoch) out.push({ error: 'EPOCH_CONFLICT', epoch: g.epoch });
+        else throw new Error('appendMessages: the log refused a row that is not a duplicate');
         continue;
       }
-      if (m.epoch !== g.epoch) {
-        out.push({ error: 'EPOCH_CONFLICT', epoch: g.epoch });
-        continue;
-      }
-      g.lastSeq++;
+      g.lastSeq = entry.seq;
       g.moved = true;
-      const entry = insertEntry(db, g.lastSeq, m.epoch, {
-        groupId: m.groupId, kind: 'app', sender: m.sender, msgId: m.msgId, ts: m.ts, expiresAt: m.expiresAt, subjectUsername: null,
-        target: null, recipients: null, body: m.body, bodyHash: m.bodyHash,
-      });
       out.push({ duplicate: false, entry });
     }
     for (const [groupId, g] of groups) if (g?.moved) db.run('UPDATE groups SET last_seq = ? WHERE group_id = ?', g.lastSeq, groupId);
@@ -161,7 +163,7 @@ export function redact(db: Db, groupId: string, sender: DeviceRef, msgId: string
   return db.tx((): RedactOutcome => {
     const g = checkMember(db, groupId, sender.deviceId);
     if ('error' in g) return g;
-    const r = db.get("SELECT seq, sender_username, redacted_seq FROM group_log WHERE group_id = ? AND msg_id = ? AND kind = 'app'", groupId, msgId);
+    const r = db.get("SELECT seq, sender_username, redacted_seq FROM group_log WHERE gno = ? AND msg_id = ? AND kind = 'app'", g.gno, msgId);
     if (!r) return { error: 'NOT_FOUND' };
     if (str(r.sender_username) !== sender.username) return { error: 'FORBIDDEN' };
     const already = numOrNull(r.redacted_seq);
@@ -169,7 +171,7 @@ export function redact(db: Db, groupId: string, sender: DeviceRef, msgId: string
     const entry = appendEntry(db, {
       groupId, kind: 'redact', sender, msgId: null, ts, expiresAt: null, subjectUsername: null, target: msgId, recipients: null, body: null, bodyHash: null,
     });
-    db.run('UPDATE group_log SET body = NULL, redacted_seq = ? WHERE group_id = ? AND seq = ?', entry.seq, groupId, num(r.seq));
+    db.run('UPDATE group_log SET body = NULL, redacted_seq = ? WHERE gno = ? AND seq = ?', entry.seq, g.gno, num(r.seq));
     return { duplicate: false, seq: entry.seq, entry };
   });
 }
@@ -221,7 +223,7 @@ export function collectGarbage(db: Db, cutoffTs: number): number {
       `DELETE FROM group_log WHERE seq <= (
          SELECT COALESCE((SELECT MIN(m.acked_seq) FROM memberships m WHERE m.group_id = g.group_id AND m.status != 'revoked'
                             AND (m.to_seq IS NULL OR m.acked_seq < m.to_seq)), g.last_seq)
-         FROM groups g WHERE g.group_id = group_log.group_id)`,
+         FROM groups g WHERE g.gno = group_log.gno)`,
     );
     n += db.run('DELETE FROM group_log WHERE ts < ?', cutoffTs);
     db.run("DELETE FROM memberships WHERE status = 'removed' AND acked_seq >= to_seq");

@@ -23,34 +23,55 @@ export interface NewEntry {
 
 /** Appends one entry at the group's next seq. Must run inside a transaction. */
 export function appendEntry(db: Db, e: NewEntry): LogEntry {
-  const g = db.get('UPDATE groups SET last_seq = last_seq + 1 WHERE group_id = ? RETURNING last_seq, epoch', e.groupId);
+  const g = db.get('UPDATE groups SET last_seq = last_seq + 1 WHERE group_id = ? RETURNING gno, last_seq, epoch', e.groupId);
   if (!g) throw new Error('appendEntry: unknown group');
-  return insertEntry(db, num(g.last_seq), e.epoch ?? num(g.epoch), e);
+  return insertEntry(db, num(g.gno), num(g.last_seq), e.epoch ?? num(g.epoch), e);
 }
 
-/** Writes the log row at `seq`; the caller has moved (or will move) the group's last_seq past it. */
-export function insertEntry(db: Db, seq: number, epoch: number, e: NewEntry): LogEntry {
-  db.run(
-    `INSERT INTO group_log (group_id, seq, kind, sender_username, sender_device, msg_id, epoch, ts, expires_at,
+/** The log's key for a group (migration 4): its number in `groups.gno`. */
+const GNO = '(SELECT gno FROM groups WHERE group_id = ?)';
+
+const INSERT_COLUMNS = `INTO group_log (gno, seq, kind, sender_username, sender_device, msg_id, epoch, ts, expires_at,
        subject_username, target, recipients, body, body_hash)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    e.groupId, seq, e.kind, e.sender?.username ?? null, e.sender?.deviceId ?? null, e.msgId, epoch, e.ts, e.expiresAt,
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
+function insertRow(db: Db, verb: string, gno: number, seq: number, epoch: number, e: NewEntry): number {
+  return db.run(
+    `${verb} ${INSERT_COLUMNS}`,
+    gno, seq, e.kind, e.sender?.username ?? null, e.sender?.deviceId ?? null, e.msgId, epoch, e.ts, e.expiresAt,
     e.subjectUsername, e.target, e.recipients === null ? null : JSON.stringify(e.recipients), e.body, e.bodyHash,
   );
+}
+
+function entryOf(seq: number, epoch: number, e: NewEntry): LogEntry {
   return {
     groupId: e.groupId, seq, kind: e.kind, sender: e.sender, msgId: e.msgId, epoch, ts: e.ts, expiresAt: e.expiresAt,
     subjectUsername: e.subjectUsername, target: e.target, recipients: e.recipients, body: e.body,
   };
 }
 
+/** Writes the log row at `seq` of group number `gno`; the caller has moved (or will move) the group's last_seq past it. */
+export function insertEntry(db: Db, gno: number, seq: number, epoch: number, e: NewEntry): LogEntry {
+  insertRow(db, 'INSERT', gno, seq, epoch, e);
+  return entryOf(seq, epoch, e);
+}
+
+/**
+ * insertEntry, but a row that breaks a constraint (a msgId already in the group) is not written and
+ * undefined comes back: the unique index answers "new?" as part of the insert, so a new message
+ * (nearly all of them) costs no separate lookup.
+ */
+export function tryInsertEntry(db: Db, gno: number, seq: number, epoch: number, e: NewEntry): LogEntry | undefined {
+  return insertRow(db, 'INSERT OR IGNORE', gno, seq, epoch, e) === 1 ? entryOf(seq, epoch, e) : undefined;
+}
 
 export function readLog(db: Db, groupId: string, afterSeq: number, uptoSeq: number | null, limit: number, now: number): LogEntry[] {
   // Redacted messages keep their row (for idempotency) but lose their body and are not delivered.
   return db
     .all(
-      `SELECT * FROM group_log WHERE group_id = ? AND seq > ? AND seq <= ? AND (expires_at IS NULL OR expires_at > ?)
+      `SELECT ? AS group_id, * FROM group_log WHERE gno = ${GNO} AND seq > ? AND seq <= ? AND (expires_at IS NULL OR expires_at > ?)
          AND NOT (kind = 'app' AND body IS NULL) ORDER BY seq LIMIT ?`,
-      groupId, afterSeq, uptoSeq ?? Number.MAX_SAFE_INTEGER, now, limit,
+      groupId, groupId, afterSeq, uptoSeq ?? Number.MAX_SAFE_INTEGER, now, limit,
     )
     .map(entryFromRow);
 }

@@ -135,4 +135,43 @@ export const MIGRATIONS: readonly { readonly version: number; readonly sql: stri
       CREATE INDEX rooms_expiry ON rooms(expires_at);
     `,
   },
+  {
+    version: 4,
+    sql: `
+      -- The log is keyed by a small group number instead of the 22-character group id: its rows
+      -- and index entries shrink, so a batch of sends dirties and splits fewer B-tree pages (about
+      -- 40 % less CPU and WAL written per stored message; docs/benchmarks.md).
+      ALTER TABLE groups ADD COLUMN gno INTEGER;
+      UPDATE groups SET gno = rowid;
+      CREATE UNIQUE INDEX groups_gno ON groups(gno);
+      CREATE TABLE group_log_v4 (
+        gno INTEGER NOT NULL,
+        seq INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        sender_username TEXT,
+        sender_device TEXT,
+        msg_id TEXT,
+        epoch INTEGER NOT NULL,
+        ts INTEGER NOT NULL,
+        expires_at INTEGER,
+        subject_username TEXT,
+        target TEXT,
+        recipients TEXT,
+        body BLOB,
+        body_hash BLOB,
+        redacted_seq INTEGER,
+        PRIMARY KEY (gno, seq)
+      ) STRICT;
+      INSERT INTO group_log_v4 (gno, seq, kind, sender_username, sender_device, msg_id, epoch, ts, expires_at, subject_username, target,
+          recipients, body, body_hash, redacted_seq)
+        SELECT g.gno, l.seq, l.kind, l.sender_username, l.sender_device, l.msg_id, l.epoch, l.ts, l.expires_at, l.subject_username, l.target,
+          l.recipients, l.body, l.body_hash, l.redacted_seq
+        FROM group_log l JOIN groups g ON g.group_id = l.group_id;
+      DROP TABLE group_log;
+      ALTER TABLE group_log_v4 RENAME TO group_log;
+      CREATE UNIQUE INDEX group_log_msg_id ON group_log(gno, msg_id) WHERE kind IN ('app', 'commit');
+      CREATE INDEX group_log_expiry ON group_log(expires_at) WHERE expires_at IS NOT NULL;
+      CREATE INDEX group_log_ts ON group_log(ts);
+    `,
+  },
 ];
