@@ -86,13 +86,20 @@ export function App() {
     );
   }
   if (!booted) return null;
-  const newCall = (): void => {
-    history.pushState(null, '', '/r/new');
+  const openRoom = (path: string): void => {
+    history.pushState(null, '', path);
     setInRoom(true);
+  };
+  const newCall = (): void => openRoom('/r/new');
+  /** A call's link: in this tab when it is this server's room, else on its own server. */
+  const joinCall = (link: string): void => {
+    const url = new URL(link);
+    if (url.origin === location.origin) openRoom(url.pathname + url.hash);
+    else location.assign(link);
   };
   return (
     <I18nContext.Provider value={i18n}>
-      {model ? <Main model={model} openId={openId} setOpenId={setOpenId} onNewCall={newCall} /> : <Onboarding invitedBy={invite?.username} linkCode={linkCode} onReady={(c) => void start(c)} />}
+      {model ? <Main model={model} openId={openId} setOpenId={setOpenId} onNewCall={newCall} onJoinCall={joinCall} /> : <Onboarding invitedBy={invite?.username} linkCode={linkCode} onReady={(c) => void start(c)} />}
     </I18nContext.Provider>
   );
 }
@@ -104,7 +111,7 @@ const Settings = lazy(() => import('./screens/settings.tsx').then((m) => ({ defa
 
 type Panel = { kind: 'new' } | { kind: 'invite' } | { kind: 'settings' } | { kind: 'info'; safetyWith?: string };
 
-function Main({ model, openId, setOpenId, onNewCall }: { model: AppModel; openId: string | null; setOpenId: (id: string | null) => void; onNewCall: () => void }) {
+function Main({ model, openId, setOpenId, onNewCall, onJoinCall }: { model: AppModel; openId: string | null; setOpenId: (id: string | null) => void; onNewCall: () => void; onJoinCall: (link: string) => void }) {
   const { t } = useI18n();
   const state = useSyncExternalStore(model.subscribe, model.getSnapshot);
   const [panel, setPanel] = useState<Panel | null>(null);
@@ -162,6 +169,7 @@ function Main({ model, openId, setOpenId, onNewCall }: { model: AppModel; openId
           onInfo={(safetyWith) => setPanel({ kind: 'info', ...(safetyWith ? { safetyWith } : {}) })}
           onError={(message) => model.reportError(message)}
           onRead={() => void model.refresh(conversation.id)}
+          onJoinCall={onJoinCall}
         />
       ) : (
         <section className="chat-view placeholder" aria-hidden="true">

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { inLoopbackNamespace } from '@charla/sfu/testing';
-import { bootWebServer, browserMissing, launchMediaBrowser, signUp, unnamedControls, type WebServer } from './browser.ts';
+import { bootWebServer, browserMissing, bubbles, launchMediaBrowser, openChatWith, sendMessage, signUp, unnamedControls, type WebServer } from './browser.ts';
 
 /**
  * The room screens with real people: a signed-in host creates a call, guests without accounts
@@ -47,7 +47,12 @@ inLoopbackNamespace(
       const newPage = async (locale = 'en-US'): Promise<Page> => {
         const context = await browser.newContext({ locale, viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1, reducedMotion: 'reduce' });
         contexts.push(context);
+        // With loopback alone, Chromium reports navigator.onLine = false, and the chat app then waits
+        // for a network before connecting. The server is reachable on loopback: say so.
+        await context.addInitScript(() => Object.defineProperty(Navigator.prototype, 'onLine', { configurable: true, get: () => true }));
         await context.grantPermissions(['camera', 'microphone', 'clipboard-read', 'clipboard-write'], { origin: server.url });
+        // The machine is shared: under load an MLS commit or an ICE check can take a while.
+        context.setDefaultTimeout(60_000);
         return context.newPage();
       };
       const shot = async (page: Page, name: string): Promise<void> => {
@@ -240,6 +245,36 @@ inLoopbackNamespace(
         await panel.getByRole('button', { name: 'Deny Darío' }).click();
         await dario.getByRole('heading', { name: 'El anfitrión no te dejó entrar' }).waitFor();
         await dario.getByRole('button', { name: 'Ir a Charla' }).waitFor();
+      });
+
+      test('a call started in a chat: the caller hosts it, a member joins from the call message', async () => {
+        const [eva, fede] = [await newPage(), await newPage()];
+        await signUp(eva, server.url, 'eva');
+        await signUp(fede, server.url, 'fede');
+        await openChatWith(eva, 'fede');
+        await sendMessage(eva, '¿Hablamos?');
+        await fede.getByRole('button', { name: /Chat with eva/ }).click();
+        await bubbles(fede, '¿Hablamos?').waitFor();
+
+        await eva.getByRole('button', { name: 'Start a video call' }).click();
+        await eva.getByRole('heading', { name: 'Join the call' }).waitFor();
+        assert.match(new URL(eva.url()).hash, /^#[A-Za-z0-9_-]{43}$/, 'the host token left the address bar');
+        await eva.getByRole('button', { name: 'Join', exact: true }).click();
+        await eva.getByRole('group', { name: 'Call controls' }).waitFor();
+        const panel = await people(eva);
+        await panel.getByRole('switch', { name: /Lock the call/ }).waitFor(); // host controls: eva is the host
+
+        const card = bubbles(fede, 'Video call');
+        await card.getByRole('button', { name: 'Join' }).click();
+        await fede.getByRole('heading', { name: 'Join the call' }).waitFor();
+        assert.equal(await fede.getByLabel('Your name').inputValue(), 'fede');
+        await fede.getByRole('button', { name: 'Join', exact: true }).click();
+        await tile(fede, /^eva/).waitFor();
+        await tile(eva, /^fede/).waitFor();
+        await fede.getByRole('button', { name: 'Leave call' }).click();
+        await fede.getByRole('button', { name: 'Back to chats' }).click();
+        await fede.getByRole('heading', { name: 'Chats' }).waitFor();
+        await fede.getByRole('button', { name: /Chat with eva/ }).getByText('Video call').waitFor();
       });
 
       test('leaving shows a way back in', async () => {

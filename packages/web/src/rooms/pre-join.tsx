@@ -82,7 +82,7 @@ export function PreJoin({ media, initialName, busy, error, onJoin }: Props) {
               {error}
             </p>
           )}
-          <button type="submit" className="primary" disabled={busy || !name.trim()}>
+          <button type="submit" className="primary" disabled={busy || !name.trim() || !media.ready}>
             {busy ? t('joining') : t('join')}
           </button>
           <p className="hint">🔒 {t('e2eeNote')}</p>

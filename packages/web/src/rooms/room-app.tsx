@@ -53,7 +53,7 @@ export function RoomApp({ room: address, join, classify, onExit, defaultName }: 
 
   const start = (name: string): void => {
     rememberName(name);
-    const choice = { audio: local.micOn, video: local.camOn };
+    const choice = local.wanted;
     setPhase({ kind: 'joining' });
     void (async () => {
       try {
@@ -106,10 +106,14 @@ function Joined({ session, inviteLink, onExit, onRejoin }: { session: RoomSessio
     if (window.__charlaRoom === session) delete window.__charlaRoom;
   }, [ended, session]);
   useEffect(() => {
-    // Closing the tab or leaving the page leaves the call, so the others see it at once.
+    // Closing the tab, or going back to the chats, leaves the call, so the others see it at once.
     const bye = (): void => void session.leave();
     addEventListener('pagehide', bye);
-    return () => removeEventListener('pagehide', bye);
+    return () => {
+      removeEventListener('pagehide', bye);
+      bye();
+      session.localStream?.getTracks().forEach((track) => track.stop());
+    };
   }, [session]);
 
   const exit = onExit ?? (() => location.assign('/'));

@@ -5,8 +5,13 @@ export type DeviceProblem = { kind: 'denied' | 'missing' | 'busy' | 'insecure' }
 export interface LocalMedia {
   stream: MediaStream | undefined;
   problem: DeviceProblem | undefined;
+  /** Whether the microphone and camera are on: switched on and actually there. */
   micOn: boolean;
   camOn: boolean;
+  /** The person's switches, whether or not the device is there. */
+  wanted: { audio: boolean; video: boolean };
+  /** The browser answered (a stream, or a problem): joining before that would ask twice. */
+  ready: boolean;
   setMic: (on: boolean) => void;
   setCam: (on: boolean) => void;
   retry: () => void;
@@ -94,6 +99,8 @@ export function useLocalMedia(): LocalMedia {
     problem,
     micOn: micOn && !!stream?.getAudioTracks().length,
     camOn: camOn && !!stream?.getVideoTracks().length,
+    wanted: { audio: micOn, video: camOn },
+    ready: !!stream || !!problem,
     setMic: setMicOn,
     setCam: setCamOn,
     retry: () => {

@@ -118,7 +118,7 @@ interface RowProps {
 
 function ChatRow({ conversation: c, current, ownUserId, preview, language, onOpen, rowRef, position, count }: RowProps) {
   const { t } = useI18n();
-  const body = preview ? (preview.deleted ? t('deleted') : preview.text || (preview.attachment ? `📎 ${preview.attachment.name}` : '')) : '';
+  const body = preview ? (preview.deleted ? t('deleted') : preview.text || (preview.attachment ? `📎 ${preview.attachment.name}` : preview.call ? `📹 ${t('videoCall')}` : '')) : '';
   const who = !preview || preview.deleted ? '' : preview.outgoing || preview.sender === ownUserId ? `${t('you')}: ` : c.type === 'group' ? `${usernameOf(preview.sender)}: ` : '';
   const label = `${t(c.type === 'group' ? 'groupChat' : 'chatWith', { name: c.name })}${c.unread ? `, ${t('unread', { count: c.unread })}` : ''}`;
   return (

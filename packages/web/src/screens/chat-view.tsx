@@ -2,6 +2,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import type { CharlaClient, Conversation, MessageRecord } from '@charla/sdk';
 import { sendFiles } from '../attachments.ts';
 import { AttachmentView } from '../components/attachment-view.tsx';
+import { CallCard } from '../components/call-card.tsx';
 import { Avatar } from '../components/avatar.tsx';
 import { Composer } from '../components/composer.tsx';
 import { MessageItem } from '../components/message-item.tsx';
@@ -23,14 +24,17 @@ interface Props {
   onError: (message: string) => void;
   /** After marking the chat read (the SDK clears the unread count without an event). */
   onRead: () => void;
+  /** Opens a room link (a call of this chat) in this tab. */
+  onJoinCall: (link: string) => void;
 }
 
-export function ChatView({ client, conversation, messages, state, onBack, onInfo, onError, onRead }: Props) {
+export function ChatView({ client, conversation, messages, state, onBack, onInfo, onError, onRead, onJoinCall }: Props) {
   const { t, language } = useI18n();
   const [replyTo, setReplyTo] = useState<MessageRecord | null>(null);
   const [editing, setEditing] = useState<MessageRecord | null>(null);
   const [upload, setUpload] = useState<{ name: string; done: number; total: number } | null>(null);
   const [dragging, setDragging] = useState(false);
+  const [calling, setCalling] = useState(false);
   const listRef = useRef<HTMLOListElement>(null);
   const byId = useMemo(() => new Map(messages.map((m) => [m.id, m])), [messages]);
   const typing = (state.typing.get(conversation.id) ?? []).filter((u) => u !== client.userId);
@@ -98,6 +102,27 @@ export function ChatView({ client, conversation, messages, state, onBack, onInfo
             {subtitle && <span className="subtitle">{subtitle}</span>}
           </span>
         </span>
+        {canWrite && (
+          <button
+            type="button"
+            className="icon"
+            aria-label={t('startCall')}
+            title={t('startCall')}
+            disabled={calling}
+            onClick={() => {
+              setCalling(true);
+              client
+                .startCall(conversation.id)
+                .then((call) => onJoinCall(call.link))
+                .catch((error: unknown) => onError(describeError(error, t)))
+                .finally(() => setCalling(false));
+            }}
+          >
+            <svg width="22" height="22" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+              <path d="M17 10.5V7a1 1 0 0 0-1-1H4a1 1 0 0 0-1 1v10a1 1 0 0 0 1 1h12a1 1 0 0 0 1-1v-3.5l4 4v-11z" fill="currentColor" />
+            </svg>
+          </button>
+        )}
         <button type="button" className="icon" onClick={() => onInfo()} aria-label={infoLabel} title={infoLabel}>
           {/* An SVG: the ⓘ character is missing from many systems' fonts. */}
           <svg width="22" height="22" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
@@ -133,7 +158,13 @@ export function ChatView({ client, conversation, messages, state, onBack, onInfo
               setEditing(m);
             }}
             onDelete={() => run(client.deleteForEveryone(m.id))}
-            attachment={m.attachment && !m.deleted ? <AttachmentView client={client} messageId={m.id} attachment={m.attachment} onError={(e) => onError(describeError(e, t))} /> : null}
+            attachment={
+              m.deleted ? null : m.call ? (
+                <CallCard client={client} message={m} onJoin={onJoinCall} />
+              ) : m.attachment ? (
+                <AttachmentView client={client} messageId={m.id} attachment={m.attachment} onError={(e) => onError(describeError(e, t))} />
+              ) : null
+            }
             timeText={shortTime(m.ts, language)}
           />
         )}
