@@ -2,7 +2,18 @@ import type { TransformOptions } from './frame-worker-api.ts';
 
 export type Kind = 'audio' | 'video';
 export type Quality = 'good' | 'fair' | 'poor';
-export type ReceiveStats = { framesDecoded: number; totalSamplesReceived: number; packetsReceived: number };
+/**
+ * Per participant, summed over its received tracks. Audio: `totalSamplesReceived` includes
+ * concealment (made-up samples while packets are missing), so decoded audio is the difference.
+ */
+export type ReceiveStats = {
+  framesDecoded: number;
+  keyFramesDecoded: number;
+  totalSamplesReceived: number;
+  concealedSamples: number;
+  packetsReceived: number;
+  pliCount: number;
+};
 
 type Handlers = {
   /** A track the SFU forwards from `participantId` (the stream id of a forwarded track). */
@@ -138,10 +149,8 @@ export class MediaLink {
       if (s['type'] !== 'inbound-rtp') return;
       const pid = byTrackId.get(String(s['trackIdentifier'] ?? ''));
       if (!pid) return;
-      const entry = (out[pid] ??= { framesDecoded: 0, totalSamplesReceived: 0, packetsReceived: 0 });
-      entry.framesDecoded += Number(s['framesDecoded'] ?? 0);
-      entry.totalSamplesReceived += Number(s['totalSamplesReceived'] ?? 0);
-      entry.packetsReceived += Number(s['packetsReceived'] ?? 0);
+      const entry = (out[pid] ??= { framesDecoded: 0, keyFramesDecoded: 0, totalSamplesReceived: 0, concealedSamples: 0, packetsReceived: 0, pliCount: 0 });
+      for (const field of Object.keys(entry) as (keyof ReceiveStats)[]) entry[field] += Number(s[field] ?? 0);
     });
     return out;
   }

@@ -63,7 +63,9 @@ describe('room keyring', () => {
     assert.equal(message.epoch, 1);
     assert.notDeepEqual(fromBase64Url(message.root!), epochZeroSecret(s), 'a fresh secret, not derived from the link');
     assert.equal(host.sending()!.t === 'send' && host.sending()!.epoch, 0, 'the host switches only after delivery');
-    host.keyring.switchNow();
+    host.keyring.switchAfterDelivery();
+    assert.equal(host.sending()!.t === 'send' && host.sending()!.epoch, 0, 'nor at once');
+    host.clock.tick(SWITCH_DELAY_MS);
     assert.equal(host.sending()!.t === 'send' && host.sending()!.epoch, 1);
 
     guest.keyring.accept(message);
@@ -84,7 +86,8 @@ describe('room keyring', () => {
     const s = newRoomSecret();
     const host = ring(s, 'h'.repeat(22));
     const rotation = host.keyring.rotate();
-    host.keyring.switchNow();
+    host.keyring.switchAfterDelivery();
+    host.clock.tick(SWITCH_DELAY_MS);
     host.keyring.advance();
     host.keyring.advance();
     const m = host.keyring.keyMessage();

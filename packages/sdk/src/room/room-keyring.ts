@@ -27,7 +27,8 @@ export const KeyMessage = z.object({
 });
 export type KeyMessage = z.infer<typeof KeyMessage>;
 
-export const SWITCH_DELAY_MS = 400;
+/** Between having a new epoch delivered (or receiving it) and sending with it: time for every other participant to install it. */
+export const SWITCH_DELAY_MS = 1000;
 export const GRACE_MS = 8000;
 
 type EpochState = { base: number; root: Uint8Array; chatKey: Uint8Array };
@@ -85,7 +86,7 @@ export class RoomKeyring {
 
   /**
    * The host's rotation after a removal: a fresh epoch, installed here for receiving; returns the
-   * message to seal to each remaining participant. Call `switchNow()` once they are sent.
+   * message to seal to each remaining participant. Call `switchAfterDelivery()` once they are sent.
    */
   rotate(): KeyMessage {
     const epoch = Math.max(...this.#epochs.keys(), this.#epoch) + 1;
@@ -98,11 +99,19 @@ export class RoomKeyring {
 
   #nextEpoch: number | undefined;
 
-  /** The host has delivered a rotation: start sending with it and let the old epoch go. */
-  switchNow(): void {
-    if (this.#nextEpoch === undefined) return;
-    this.#switchTo(this.#nextEpoch, this.#epochs.get(this.#nextEpoch)!.base);
+  /**
+   * The host has delivered a rotation (the server acknowledged every relay): send with it after
+   * SWITCH_DELAY_MS, like everyone else, so that a receiver still opening its relay drops nothing.
+   */
+  switchAfterDelivery(): void {
+    const epoch = this.#nextEpoch;
+    if (epoch === undefined) return;
     this.#nextEpoch = undefined;
+    const handle = this.#timers.set(() => {
+      this.#pending.delete(handle);
+      if (epoch > this.#epoch) this.#switchTo(epoch, this.#epochs.get(epoch)?.base ?? 0);
+    }, SWITCH_DELAY_MS);
+    this.#pending.add(handle);
   }
 
   /** A key message from the host (already authenticated by the pairwise seal). */

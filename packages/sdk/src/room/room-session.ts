@@ -618,7 +618,7 @@ export class RoomSession {
     const message = this.#keyring.rotate();
     const results = await Promise.allSettled([...this.#peers.values()].map((p) => this.#sendKey(p, message)));
     for (const r of results) if (r.status === 'rejected') this.#emit('error', r.reason);
-    this.#keyring.switchNow();
+    this.#keyring.switchAfterDelivery();
   }
 
   async #relayed(from: string, data: string): Promise<void> {

@@ -1,0 +1,249 @@
+import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { toBase64Url } from '@charla/protocol';
+import { inLoopbackNamespace } from '@charla/sfu/testing';
+import { CharlaClient, MemoryStore, newRoomSecret, registerAccount, roomAccessKey, roomLink } from '@charla/sdk';
+import { bootWebServer, browserMissing, launchMediaBrowser, type WebServer } from './browser.ts';
+
+/**
+ * End-to-end encrypted room media in real browsers: pages join from the link through the room
+ * screen, and getStats says what each one decodes from each other one (frames of video, samples of
+ * audio). Media must never leave loopback: the file runs in a loopback-only network namespace.
+ */
+
+type Stats = Record<string, { framesDecoded: number; keyFramesDecoded: number; totalSamplesReceived: number; concealedSamples: number; packetsReceived: number; pliCount: number }>;
+/** Audio samples actually decoded (not concealment made up while packets are missing). */
+const decodedSamples = (s: Stats[string] | undefined): number => (s ? s.totalSamplesReceived - s.concealedSamples : 0);
+type Hook = {
+  state: string;
+  keyEpoch: number;
+  me: { participantId: string };
+  receiveStats(): Promise<Stats>;
+  workerStats(): Promise<{ encrypted: number; decrypted: Record<string, number>; dropped: Record<string, number>; why: { notEncrypted: number; noKey: number; notAuthentic: number } }>;
+  lock(on: boolean): Promise<void>;
+  setLobby(on: boolean): Promise<void>;
+  admit(id: string): Promise<void>;
+  remove(id: string): Promise<void>;
+  lobby(): { participantId: string; name: string }[];
+  participants(): { participantId: string; name: string }[];
+  on(event: 'change', fn: () => void): unknown;
+};
+type Win = { __charlaRoom?: Hook; __states?: string[] };
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+inLoopbackNamespace(
+  'room media',
+  fileURLToPath(import.meta.url),
+  () => {
+    describe('room media, end to end encrypted', { skip: browserMissing() }, () => {
+      let server: WebServer;
+      let browser: Browser;
+      let client: CharlaClient;
+      const contexts: BrowserContext[] = [];
+      let room: { roomId: string; secret: Uint8Array; hostToken: string };
+      const pages = new Map<string, { page: Page; context: BrowserContext; id: string }>();
+
+      before(async () => {
+        server = await bootWebServer({ CHARLA_SFU_INTERFACE: '127.0.0.1', CHARLA_SFU_ANNOUNCED_ADDRESSES: '127.0.0.1', CHARLA_ROOM_RESUME_GRACE_MS: '30000' });
+        browser = await launchMediaBrowser();
+        const store = new MemoryStore();
+        await registerAccount(store, { serverUrl: server.url, username: 'host', password: 'a safe password' });
+        client = await CharlaClient.open(store);
+        const secret = newRoomSecret();
+        const created = await client.http.call('createRoom', { accessKey: toBase64Url(roomAccessKey(secret)) });
+        room = { roomId: created.roomId, secret, hostToken: created.hostToken };
+      });
+      after(async () => {
+        for (const c of contexts) await c.close().catch(() => undefined);
+        await browser?.close();
+        await client?.close();
+        await server?.close();
+      });
+
+      const guestLink = (): string => roomLink(server.url, room.roomId, room.secret);
+      const hook = <T,>(name: string, fn: (room: Hook) => T | Promise<T>): Promise<T> =>
+        pages.get(name)!.page.evaluate(
+          ([source]) => {
+            const r = (window as unknown as Win).__charlaRoom;
+            if (!r) throw new Error('not in the room');
+            return (new Function('room', `return (${source})(room)`) as (room: Hook) => T)(r);
+          },
+          [fn.toString()] as const,
+        );
+
+      /** Opens a room link in a fresh context and presses Join under `name`. */
+      async function open(name: string, link: string, options: { wrongKey?: boolean } = {}): Promise<Page> {
+        const context = await browser.newContext({ viewport: { width: 800, height: 600 } });
+        contexts.push(context);
+        await context.grantPermissions(['camera', 'microphone'], { origin: server.url });
+        const page = await context.newPage();
+        await page.addInitScript((wrongKey) => {
+          if (wrongKey) (globalThis as unknown as { __charlaRoomTest: unknown }).__charlaRoomTest = { wrongMediaKey: true };
+          // Remember the page's sockets so that a test can cut them as a network drop would.
+          const sockets: WebSocket[] = [];
+          const Native = WebSocket;
+          (globalThis as unknown as { __sockets: WebSocket[] }).__sockets = sockets;
+          globalThis.WebSocket = class extends Native {
+            constructor(url: string | URL, protocols?: string | string[]) {
+              super(url, protocols);
+              sockets.push(this);
+            }
+          };
+        }, options.wrongKey === true);
+        await page.goto(link);
+        await page.getByRole('heading', { name: 'Join the call' }).waitFor();
+        await page.getByLabel('Your name').fill(name);
+        await page.getByRole('button', { name: 'Join', exact: true }).click();
+        pages.set(name, { page, context, id: '' });
+        return page;
+      }
+
+      /** Waits until `name` is in the call (the test hook appears) and records its participant id. */
+      async function inCall(name: string): Promise<string> {
+        const entry = pages.get(name)!;
+        await entry.page.waitForFunction(() => (window as unknown as Win).__charlaRoom?.state === 'joined', undefined, { timeout: 20_000 });
+        entry.id = await hook(name, (r) => r.me.participantId);
+        await entry.page.evaluate(() => {
+          const w = window as unknown as Win;
+          w.__states = [];
+          w.__charlaRoom!.on('change', () => {
+            const s = w.__charlaRoom?.state ?? 'gone';
+            if (w.__states!.at(-1) !== s) w.__states!.push(s);
+          });
+        });
+        return entry.id;
+      }
+
+      async function join(name: string, link: string, options: { wrongKey?: boolean } = {}): Promise<string> {
+        await open(name, link, options);
+        return inCall(name);
+      }
+
+      const stats = (name: string): Promise<Stats> => hook(name, (r) => r.receiveStats());
+
+      /**
+       * Polls until `viewer` decodes fresh video frames (10) and audio samples (0.1 s) from each of
+       * `from`. Counts only growth between polls: after a reconnection the tracks (and their
+       * counters) are new.
+       */
+      async function decodes(viewer: string, from: string[], timeoutMs = 30_000): Promise<void> {
+        const ids = from.map((n) => pages.get(n)!.id);
+        const start = await stats(viewer);
+        const grown: Record<string, { frames: number; samples: number }> = Object.fromEntries(ids.map((id) => [id, { frames: 0, samples: 0 }]));
+        const deadline = Date.now() + timeoutMs;
+        let prev: Stats = start;
+        let last: Stats = start;
+        while (Date.now() < deadline) {
+          last = await stats(viewer);
+          for (const id of ids) {
+            grown[id]!.frames += Math.max(0, (last[id]?.framesDecoded ?? 0) - (prev[id]?.framesDecoded ?? 0));
+            grown[id]!.samples += Math.max(0, decodedSamples(last[id]) - decodedSamples(prev[id]));
+          }
+          prev = last;
+          const ok = ids.every((id) => grown[id]!.frames >= 10 && grown[id]!.samples >= 4800);
+          if (ok) return;
+          await sleep(500);
+        }
+        const worker = await hook(viewer, (r) => r.workerStats());
+        assert.fail(`${viewer} does not decode ${from.join(', ')}: ${JSON.stringify({ start, last, worker, ids })}`);
+      }
+
+      test('three pages join from the link and each decodes every other one’s video and audio', async () => {
+        await join('ana', roomLink(server.url, room.roomId, room.secret, room.hostToken));
+        await Promise.all([join('bruno', guestLink()), join('carla', guestLink())]);
+        await Promise.all([decodes('ana', ['bruno', 'carla']), decodes('bruno', ['ana', 'carla']), decodes('carla', ['ana', 'bruno'])]);
+        // What the SFU forwards is ciphertext: no page ever received a frame without our trailer.
+        for (const name of ['ana', 'bruno', 'carla']) {
+          const worker = await hook(name, (r) => r.workerStats());
+          assert.equal(worker.why.notEncrypted, 0, `${name} received plaintext frames`);
+          assert.ok(worker.encrypted > 20, `${name} encrypted what it sent`);
+        }
+      });
+
+      test('a receiver with a wrong key decodes nothing while the others go on decoding', async () => {
+        await join('intruso', guestLink(), { wrongKey: true });
+        // Its packets arrive (the SFU forwards ciphertext to it) but no frame decrypts.
+        await pages.get('intruso')!.page.waitForFunction(
+          async () => {
+            const s = await (window as unknown as Win).__charlaRoom!.receiveStats();
+            return Object.values(s).filter((x) => x.packetsReceived > 100).length >= 3;
+          },
+          undefined,
+          { timeout: 20_000, polling: 500 },
+        );
+        await decodes('ana', ['bruno', 'carla']);
+        const seen = await stats('intruso');
+        for (const name of ['ana', 'bruno', 'carla']) {
+          const id = pages.get(name)!.id;
+          assert.equal(seen[id]?.framesDecoded ?? 0, 0, `the wrong key decoded video of ${name}`);
+          assert.equal(decodedSamples(seen[id]), 0, `the wrong key decoded audio of ${name}`);
+        }
+        const worker = await hook('intruso', (r) => r.workerStats());
+        assert.equal(Object.values(worker.decrypted).reduce((a, b) => a + b, 0), 0);
+        assert.ok(Object.values(worker.dropped).reduce((a, b) => a + b, 0) > 50, 'frames arrived and were dropped');
+        assert.ok(worker.why.notAuthentic > 50, 'they were ciphertext that does not authenticate under the wrong key');
+        assert.equal(worker.why.notEncrypted, 0);
+        await hook('intruso', (r) => (r as unknown as { leave(): Promise<void> }).leave());
+        await pages.get('intruso')!.context.close();
+        pages.delete('intruso');
+      });
+
+      test('a locked room refuses a new guest; with a lobby, a guest gets in only when the host admits', async () => {
+        await hook('ana', (r) => r.lock(true));
+        const dani = await open('dani', guestLink());
+        await dani.getByRole('heading', { name: 'This call is locked' }).waitFor();
+        assert.equal(await dani.evaluate(() => (window as unknown as Win).__charlaRoom), undefined);
+
+        await hook('ana', async (r) => {
+          await r.setLobby(true);
+          await r.lock(false);
+        });
+        await dani.getByRole('button', { name: 'Try again' }).click();
+        await dani.getByRole('button', { name: 'Join', exact: true }).click();
+        await dani.getByRole('heading', { name: 'Waiting to be let in' }).waitFor();
+        const ana = pages.get('ana')!.page;
+        await ana.waitForFunction(() => (window as unknown as Win).__charlaRoom!.lobby().some((p) => p.name === 'dani'));
+        await sleep(1000);
+        assert.equal(await dani.evaluate(() => (window as unknown as Win).__charlaRoom?.state), undefined, 'still waiting');
+        const knocked = await hook('ana', (r) => r.lobby().find((p) => p.name === 'dani')!.participantId);
+        await ana.evaluate((id) => (window as unknown as Win).__charlaRoom!.admit(id), knocked);
+        await inCall('dani');
+        await hook('ana', (r) => r.setLobby(false));
+        await Promise.all([decodes('dani', ['ana', 'bruno', 'carla']), decodes('ana', ['dani'])]);
+      });
+
+      test('a removed participant is cut off and the rest switch to a fresh key and go on', async () => {
+        const dani = pages.get('dani')!;
+        await pages.get('ana')!.page.evaluate((id) => (window as unknown as Win).__charlaRoom!.remove(id), dani.id);
+        await dani.page.getByRole('heading', { name: 'You were removed from the call' }).waitFor();
+        // The host rotated: everyone who stays sends and receives under epoch 1, which dani never got.
+        for (const name of ['ana', 'bruno', 'carla']) {
+          await pages.get(name)!.page.waitForFunction(() => (window as unknown as Win).__charlaRoom!.keyEpoch === 1, undefined, { timeout: 10_000 });
+        }
+        await Promise.all([decodes('ana', ['bruno', 'carla']), decodes('bruno', ['ana', 'carla']), decodes('carla', ['ana', 'bruno'])]);
+        const frames = await hook('bruno', (r) => r.workerStats());
+        assert.ok(frames.encrypted > 0);
+        pages.delete('dani');
+      });
+
+      test('a page that loses its network for a few seconds comes back into the call by itself', async () => {
+        const carla = pages.get('carla')!;
+        // Offline alone leaves open sockets and WebRTC up in Chromium, so the drop also cuts the
+        // page's sockets; while offline, reconnection attempts fail and back off.
+        await carla.context.setOffline(true);
+        await carla.page.evaluate(() => (globalThis as unknown as { __sockets: WebSocket[] }).__sockets.forEach((s) => s.close(4000, 'network lost')));
+        await carla.page.waitForFunction(() => (window as unknown as Win).__charlaRoom?.state === 'reconnecting');
+        await sleep(4000);
+        await carla.context.setOffline(false);
+        await carla.page.waitForFunction(() => (window as unknown as Win).__states?.includes('reconnecting') && (window as unknown as Win).__charlaRoom?.state === 'joined', undefined, {
+          timeout: 30_000,
+        });
+        await Promise.all([decodes('carla', ['ana', 'bruno']), decodes('ana', ['carla']), decodes('bruno', ['carla'])]);
+      });
+    });
+  },
+  { timeoutMs: 240_000 },
+);
