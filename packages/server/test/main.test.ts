@@ -21,13 +21,17 @@ test('[OPS-1][OPS-2] npm start serves, logs no token or authKey, and drains on S
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   try {
     const url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no URL logged: ${out}`)), 10_000);
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        reject(new Error(`no URL logged: ${out}`));
+      }, 10_000);
       const check = () => {
         const m = /"url":"(http:\/\/[^"]+)"/.exec(out);
         if (m) {
           clearTimeout(timer);
           resolve(m[1]!);
-        } else setTimeout(check, 20);
+        } else if (!timedOut) setTimeout(check, 20); // after a timeout, stop polling (the loop would keep the test process alive)
       };
       check();
     });

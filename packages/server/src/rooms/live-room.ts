@@ -395,9 +395,13 @@ export class LiveRoom {
 
   #restartMedia(member: Member): void {
     this.#stopMedia(member);
-    member.media$ = member.media$.then(() => {
+    member.media$ = member.media$.then(async () => {
       if (member.status !== 'admitted' || member.peer === null) return;
-      const pooled = this.#opts.pool.assign(this.id);
+      const pooled = await this.#opts.pool.assign(this.id).catch((error: unknown) => {
+        this.#opts.logger.error({ err: error, roomId: this.id }, 'room: no SFU');
+        return undefined;
+      });
+      if (member.status !== 'admitted' || member.peer === null || member.sfu !== null) return;
       if (!pooled) {
         // Remote SFUs configured but none reachable right now: try again while the participant stays.
         if (this.#opts.pool.size > 0) setTimeout(() => member.sfu === null && this.#restartMedia(member), MEDIA_RETRY_MS).unref();

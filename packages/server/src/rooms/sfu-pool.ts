@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { createSfu, type DisconnectReason, type Sfu, type SfuEvents } from '@charla/sfu';
+import type { DisconnectReason, Sfu, SfuEvents } from '@charla/sfu';
 import { connectSfu, type RemoteSfu } from '@charla/sfu/remote';
 import type { RoomsConfig } from '../config/load.ts';
 
@@ -38,19 +38,24 @@ export class SfuPool {
   readonly #sfus: PooledSfu[] = [];
   readonly #assigned = new Map<string, PooledSfu>();
   readonly #closers: (() => Promise<void>)[] = [];
+  /** Starts (once) the lazy SFUs' creation; assign waits for them. */
+  readonly #loads: (() => Promise<void>)[] = [];
   #listener: SfuPoolListener | undefined;
   #closed = false;
 
   static fromConfig(config: RoomsConfig, logger: Logger): SfuPool {
     const pool = new SfuPool();
     if (config.localSfu) {
-      pool.add('local', (events) =>
-        createSfu({
+      // werift is loaded when the first room needs media, not at start: a server that never hosts
+      // a call (or a test) does not pay for it.
+      pool.addLazy('local', async (events) => {
+        const { createSfu } = await import('@charla/sfu');
+        return createSfu({
           ...events,
           iceAdditionalHostAddresses: config.sfuAnnouncedAddresses.length > 0 ? [...config.sfuAnnouncedAddresses] : undefined,
           interfaceAddresses: config.sfuInterface === null ? undefined : { udp4: config.sfuInterface },
-        }),
-      );
+        });
+      });
     }
     for (const url of config.sfuUrls) pool.addRemote(url, (events) => connectSfu(url, config.sfuSecret.reveal(), events), logger);
     return pool;
@@ -82,6 +87,33 @@ export class SfuPool {
     this.#sfus.push(self);
     this.#closers.push(() => sfu.close());
     return self;
+  }
+
+  /** Adds an SFU created on the first `assign` (which waits for it). */
+  addLazy(name: string, create: (events: Required<SfuEvents>) => Promise<Sfu>): void {
+    let current: Sfu | undefined;
+    let loading: Promise<void> | undefined;
+    const self: PooledSfu = {
+      name,
+      get sfu(): Sfu {
+        if (!current) throw new Error(`SFU ${name} is not loaded`);
+        return current;
+      },
+      usable: () => !this.#closed && current !== undefined,
+      alive: () => !this.#closed && current !== undefined,
+    };
+    this.#loads.push(() => {
+      loading ??= create(this.#events(() => self)).then((sfu) => {
+        if (this.#closed) return sfu.close();
+        current = sfu;
+      });
+      return loading;
+    });
+    this.#sfus.push(self);
+    this.#closers.push(async () => {
+      await loading?.catch(() => undefined);
+      await current?.close();
+    });
   }
 
   /**
@@ -144,7 +176,11 @@ export class SfuPool {
   }
 
   /** The room's SFU, assigning one if it has none (or lost it); undefined when no SFU is usable. */
-  assign(roomId: string): PooledSfu | undefined {
+  async assign(roomId: string): Promise<PooledSfu | undefined> {
+    if (this.#loads.length > 0) {
+      const results = await Promise.allSettled(this.#loads.map((load) => load()));
+      for (const r of results) if (r.status === 'rejected') throw r.reason;
+    }
     // A room stays on its SFU while that SFU is up, even draining: forwarding happens inside one SFU.
     const current = this.#assigned.get(roomId);
     if (current?.alive()) return current;
