@@ -27,10 +27,15 @@ inLoopbackNamespace('rooms media through the server', fileURLToPath(import.meta.
         const [, b, c] = people as [Person, Person, Person];
         await waitUntil(() => everyoneReceivesEveryone(people), 'all three to receive each other\'s audio and video', 20_000);
 
-        // Speakers: the one who talks is reported to everyone.
+        // Speakers: the one who talks is reported to everyone; a receiver asking for one video (view)
+        // gets the speaker's only.
+        host.room.send({ t: 'view', lastN: 1 });
         b.media.setAudioLevel(10);
         const speakers = await c.room.waitFor((f) => f.t === 'speakers' && f.participantIds[0] === b.id, 10_000);
         assert.equal(speakers.participantIds[0], b.id);
+        await waitUntil(() => host.media.receivingFrom('video', 500).join() === b.id, `the host to receive only the speaker's video (${host.media.receivingFrom('video', 500).join()})`, 10_000);
+        assert.deepEqual(c.media.receivingFrom('video', 500).sort(), [host.id, b.id].sort(), 'the others keep their view');
+        host.room.send({ t: 'view', lastN: 9 });
         b.media.setAudioLevel(127);
 
         // Remove c: it is told and closed; the others stop receiving it, and it stops receiving them.
