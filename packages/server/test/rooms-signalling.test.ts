@@ -282,6 +282,18 @@ describe('room signalling: /v1/rooms/ws', () => {
     await Promise.all([host, a, b, waiting].map((c) => c.close()));
   });
 
+  it('[ROOM-12] /metrics counts live rooms, room sockets and members', async () => {
+    const room = await createRoom(s.url);
+    const { client: host } = await RoomClient.join(s.url, room, { hostToken: room.hostToken });
+    const { client: guest } = await RoomClient.join(s.url, room);
+    const text = await (await fetch(`${s.url}/metrics`)).text();
+    const value = (name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1]);
+    assert.ok(value('charla_rooms_live') >= 1);
+    assert.ok(value('charla_room_sockets') >= 2);
+    assert.ok(value('charla_room_members') >= 2);
+    await Promise.all([host.close(), guest.close()]);
+  });
+
   it('[ROOM-12] nothing secret reaches the logs or the database: keys, tokens, names, chat, relays', async () => {
     const room = await createRoom(s.url);
     const { client: host, answer } = await RoomClient.join(s.url, room, { hostToken: room.hostToken });

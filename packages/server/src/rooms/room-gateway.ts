@@ -40,6 +40,7 @@ export class RoomGateway {
       joinTimeoutMs,
       now: ctx.now,
       logger: ctx.logger,
+      onError: (code) => ctx.metrics.errors.inc({ code }),
       join: (socket, frame) => this.#join(socket, frame),
     };
     pool.setListener({
@@ -49,6 +50,13 @@ export class RoomGateway {
         this.#rooms.get(roomId)?.mediaLost(participantId);
       },
       onNegotiationError: (participantId, error) => ctx.logger.debug({ participantId, err: error }, 'room: SFU negotiation failed'),
+    });
+    ctx.metrics.gauge('charla_rooms_live', 'Rooms with someone in them on this node.', () => this.#rooms.size);
+    ctx.metrics.gauge('charla_room_sockets', 'Open room WebSockets on this node.', () => this.#sockets.size);
+    ctx.metrics.gauge('charla_room_members', 'Room participants and lobby guests on this node (dropped ones within their resume grace included).', () => {
+      let n = 0;
+      for (const room of this.#rooms.values()) n += room.size;
+      return n;
     });
     this.#heartbeat = setInterval(() => {
       for (const s of this.#sockets) {

@@ -19,6 +19,8 @@ export interface RoomSocketHost {
   readonly joinTimeoutMs: number;
   readonly now: () => number;
   readonly logger: Logger;
+  /** Counts error answers (metrics). */
+  readonly onError: (code: string) => void;
   /** Finds or opens the live room and joins it; throws a CharlaError to refuse. */
   join(socket: RoomSocket, frame: JoinFrame): Promise<{ room: LiveRoom; member: Member }>;
 }
@@ -161,6 +163,7 @@ export class RoomSocket implements RoomPeer {
   #sendError(id: number | undefined, error: unknown): void {
     const wire = toWireError(error);
     if (wire.body.code === 'INTERNAL') this.#host.logger.error({ err: error }, 'room frame failed');
+    this.#host.onError(wire.body.code);
     const frame: RoomServerFrame = { t: 'err', code: wire.body.code, message: wire.body.message };
     if (id !== undefined) frame.id = id;
     if (wire.body.retryAfterMs !== undefined) frame.retryAfterMs = wire.body.retryAfterMs;
