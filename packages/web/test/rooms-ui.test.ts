@@ -57,6 +57,12 @@ inLoopbackNamespace(
       };
       const shot = async (page: Page, name: string): Promise<void> => {
         await page.evaluate(() => document.fonts.ready);
+        // A picture in every tile that shows video, if it comes (decoding is the media tests' subject).
+        await page
+          .waitForFunction(() => Array.from(document.querySelectorAll<HTMLVideoElement>('video:not(.hidden)')).every((v) => v.videoWidth > 0), undefined, { timeout: 10_000 })
+          .catch(() => undefined);
+        // And the connection as it usually is, not as the machine's load makes it now and then.
+        if (await page.getByRole('group', { name: 'Call controls' }).isVisible()) await page.getByRole('img', { name: 'Connection: good' }).waitFor({ timeout: 10_000 }).catch(() => undefined);
         await page.screenshot({ path: join(out, `rooms-${name}.png`), caret: 'hide', animations: 'disabled' });
       };
       /** Opens the link as a guest and joins under `name`; returns once the join was pressed. */

@@ -5,7 +5,7 @@ import { useRoomI18n } from './room-i18n.ts';
 const BARS: Record<Quality, number> = { good: 3, fair: 2, poor: 1 };
 const KEYS = { good: 'qualityGood', fair: 'qualityFair', poor: 'qualityPoor' } as const;
 
-/** Three bars from the session's own estimate (loss, round trip), polled every few seconds. */
+/** Three bars from the session's own estimate (loss, jitter, round trip), polled every few seconds. */
 export function QualityIndicator({ session }: { session: RoomSessionLike }) {
   const { t } = useRoomI18n();
   const [quality, setQuality] = useState<Quality | null>(null);
@@ -17,10 +17,12 @@ export function QualityIndicator({ session }: { session: RoomSessionLike }) {
         () => undefined,
       );
     };
-    poll();
-    const timer = setInterval(poll, 4000);
+    // The first reading waits a moment: right after joining the connection is still being set up.
+    const first = setTimeout(poll, 1500);
+    const timer = setInterval(poll, 3000);
     return () => {
       gone = true;
+      clearTimeout(first);
       clearInterval(timer);
     };
   }, [session]);
