@@ -4,6 +4,9 @@ import { fileURLToPath } from 'node:url';
 import { inLoopbackNamespace } from '@charla/sfu/testing';
 import { createSyntheticClient, type SyntheticClient } from '@charla/sfu/testing/client';
 import { startSfuService, type SfuService } from '@charla/sfu/service';
+import { createSfu } from '@charla/sfu';
+import pino from 'pino';
+import { SfuPool } from '../src/rooms/sfu-pool.ts';
 import { sleep, startTestServer, type TestServer } from './helpers.ts';
 import { createRoom, RoomClient, type TestRoom } from './rooms-helpers.ts';
 
@@ -61,6 +64,47 @@ inLoopbackNamespace('rooms media through the server', fileURLToPath(import.meta.
         assert.equal(host.room.of('participantLeft').filter((f) => f.participantId === b.id).length, 0, 'the host never saw b leave');
       } finally {
         await Promise.all(people.map((p) => p.close()));
+      }
+    });
+  });
+
+  describe('SfuPool', () => {
+    it('[ROOM-6] a new room goes to the least loaded SFU; a room stays on its SFU', { timeout: 30_000 }, async () => {
+      const pool = new SfuPool();
+      const loopback = { iceAdditionalHostAddresses: ['127.0.0.1'], interfaceAddresses: { udp4: '127.0.0.1' as const } };
+      const one = pool.add('one', (events) => createSfu({ ...events, ...loopback }));
+      const two = pool.add('two', (events) => createSfu({ ...events, ...loopback }));
+      const clients = [createSyntheticClient({ id: 'p1' }), createSyntheticClient({ id: 'p2' })];
+      try {
+        const first = await pool.assign('room-a');
+        assert.equal(first, one, 'ties go to the first');
+        for (const c of clients) await first!.sfu.join('room-a', c.id, c.signal.bind(c)).negotiated();
+        assert.equal(await pool.assign('room-a'), one, 'a room stays where its participants are');
+        assert.equal(await pool.assign('room-b'), two, 'the next room goes to the idle SFU');
+        pool.release('room-a');
+        await first!.sfu.leave('p1');
+        await first!.sfu.leave('p2');
+        assert.equal(await pool.assign('room-c'), one);
+      } finally {
+        await Promise.all(clients.map((c) => c.close()));
+        await pool.close();
+      }
+    });
+
+    it('[ROOM-6] a remote SFU that cannot be reached takes no rooms, and the pool keeps trying', { timeout: 30_000 }, async () => {
+      const logger = pino({ level: 'silent' });
+      const pool = new SfuPool();
+      let attempts = 0;
+      pool.addRemote('ws://127.0.0.1:9/v1/sfu/control', async () => {
+        attempts++;
+        throw new Error('connection refused');
+      }, logger);
+      try {
+        assert.equal(await pool.assign('room-a'), undefined);
+        await sleep(1500);
+        assert.ok(attempts >= 2, `retried (${attempts} attempts)`);
+      } finally {
+        await pool.close();
       }
     });
   });
