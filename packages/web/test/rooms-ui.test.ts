@@ -50,6 +50,17 @@ inLoopbackNamespace(
         // With loopback alone, Chromium reports navigator.onLine = false, and the chat app then waits
         // for a network before connecting. The server is reachable on loopback: say so.
         await context.addInitScript(() => Object.defineProperty(Navigator.prototype, 'onLine', { configurable: true, get: () => true }));
+        // Keeps the page's sockets, so a test can cut them (an emulated offline leaves them open).
+        await context.addInitScript(() => {
+          const sockets: WebSocket[] = ((globalThis as unknown as { __sockets: WebSocket[] }).__sockets = []);
+          const Native = WebSocket;
+          globalThis.WebSocket = class extends Native {
+            constructor(url: string | URL, protocols?: string | string[]) {
+              super(url, protocols);
+              sockets.push(this);
+            }
+          };
+        });
         await context.grantPermissions(['camera', 'microphone', 'clipboard-read', 'clipboard-write'], { origin: server.url });
         // The machine is shared: under load an MLS commit or an ICE check can take a while.
         context.setDefaultTimeout(60_000);
@@ -116,6 +127,11 @@ inLoopbackNamespace(
         assert.equal(await host.evaluate(() => navigator.clipboard.readText()), link);
         await host.getByRole('complementary', { name: 'People' }).getByRole('button', { name: 'Close' }).click();
         assert.ok(await host.evaluate(() => (window as unknown as { __charlaRoom?: unknown }).__charlaRoom !== undefined), 'the joined session is exposed for the media tests');
+        // A reload keeps the host role: the token stayed in this browser, not in the address bar.
+        await host.reload();
+        await host.getByRole('button', { name: 'Join', exact: true }).click();
+        await (await people(host)).getByRole('switch', { name: /Lock the call/ }).waitFor();
+        await host.getByRole('complementary', { name: 'People' }).getByRole('button', { name: 'Close' }).click();
       });
 
       test('a guest without an account opens the link, types a name, sees the preview, joins; both see each other', async () => {
@@ -224,6 +240,18 @@ inLoopbackNamespace(
         await carla.getByRole('button', { name: 'Microphone', pressed: false }).waitFor();
         await notice.waitFor({ state: 'detached' });
         await tile(host, /^Carla: .*Microphone off/).waitFor();
+      });
+
+      test('a dropped connection shows "Reconnecting…" and the call comes back by itself', async () => {
+        const context = carla.context();
+        await context.setOffline(true);
+        await carla.evaluate(() => (globalThis as unknown as { __sockets: WebSocket[] }).__sockets.forEach((s) => s.close(4000, 'network lost')));
+        const banner = carla.getByRole('status').filter({ hasText: 'Connection lost. Reconnecting…' });
+        await banner.waitFor();
+        await context.setOffline(false);
+        await banner.waitFor({ state: 'detached' });
+        await tile(carla, /^ana/).waitFor();
+        await carla.getByRole('group', { name: 'Call controls' }).waitFor();
       });
 
       test('the host removes a guest after confirming; the guest sees why', async () => {
