@@ -46,7 +46,7 @@ function levelFor(speak: Speak): () => number {
 function create(id: string, speak: Speak): void {
   const client = createSyntheticClient({ id, fps: 30, packetsPerFrame: 2, videoPayloadBytes: 1000, keyFrameIntervalMs: 3000, audioLevel: levelFor(speak) });
   clients.set(id, client);
-  if (process.env.ROOMS_DEBUG) client.pc.connectionStateChange.subscribe((s) => console.error(id, 'pc', s));
+  if (process.env.ROOMS_DEBUG) client.pc.connectionStateChange.subscribe((s) => console.error(((Date.now() / 1000) % 1000).toFixed(1), id, 'pc', s));
   baseline.set(id, { audio: 0, video: 0 });
   const timer = setInterval(() => {
     if (client.received.size === 0) return;

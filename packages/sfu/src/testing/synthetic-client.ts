@@ -109,6 +109,43 @@ export function decodeTrailer(payload: Buffer, offset: number): { from: string; 
   };
 }
 
+/**
+ * werift 0.25's DTLS client throws on a second HelloVerifyRequest (Flight3.exec), which the server
+ * sends when it answers a retransmitted ClientHello: when the SFU took over 500 ms to answer (a
+ * busy event loop, many joins at once), the client retransmitted and then failed the connection.
+ * Browsers tolerate the duplicate; this makes the synthetic client drop it too.
+ */
+const patchedTransports = new WeakSet<object>();
+type DtlsSocket = { onHandleHandshakes?: (assembled: { msg_type: number }[]) => Promise<void>; dtls?: { flight?: number } };
+
+function ignoreDuplicateHelloVerify(socket: DtlsSocket | undefined): void {
+  const original = socket?.onHandleHandshakes;
+  if (!socket || !original) return;
+  socket.onHandleHandshakes = (assembled) => {
+    const kept = (socket.dtls?.flight ?? 0) >= 3 ? assembled.filter((h) => h.msg_type !== 3) : assembled;
+    return kept.length > 0 ? original.call(socket, kept) : Promise.resolve();
+  };
+}
+
+function tolerateDuplicateHelloVerify(pc: RTCPeerConnection): void {
+  for (const transceiver of pc.getTransceivers()) {
+    const transport = transceiver.sender.dtlsTransport as unknown as { dtls?: DtlsSocket } | undefined;
+    if (!transport || patchedTransports.has(transport)) continue;
+    patchedTransports.add(transport);
+    let socket = transport.dtls;
+    ignoreDuplicateHelloVerify(socket);
+    Object.defineProperty(transport, 'dtls', {
+      configurable: true,
+      enumerable: true,
+      get: () => socket,
+      set: (value: DtlsSocket | undefined) => {
+        socket = value;
+        ignoreDuplicateHelloVerify(value);
+      },
+    });
+  }
+}
+
 export function createSyntheticClient(options: SyntheticClientOptions): SyntheticClient {
   const id = options.id;
   const fps = options.fps ?? 30;
@@ -138,6 +175,7 @@ export function createSyntheticClient(options: SyntheticClientOptions): Syntheti
 
   async function signal(offer: SessionDescription): Promise<SessionDescription> {
     await pc.setRemoteDescription(offer);
+    tolerateDuplicateHelloVerify(pc);
     const ext = /a=extmap:(\d+)(?:\/\w+)? urn:ietf:params:rtp-hdrext:ssrc-audio-level/.exec(offer.sdp);
     audioLevelId = ext ? Number(ext[1]) : undefined;
     for (const kind of ['audio', 'video'] as const) {
