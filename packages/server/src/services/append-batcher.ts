@@ -17,7 +17,10 @@ interface Waiting {
  * published before its caller hears of it, and no caller is answered before the commit.
  *
  * One batch is written at a time: a second one running beside it could take a group's row lock
- * first and give later messages earlier seqs.
+ * first and give later messages earlier seqs. A store whose appendMessages orders its batch before
+ * returning (`appendsOrderAtCall`: SQLite, where only the disk sync is awaited) takes a second
+ * batch while the first one's sync runs, so the event loop commits while the disk syncs; its
+ * answers still come in batch order. Two at most: what arrives meanwhile makes one larger batch.
  */
 export class AppendBatcher {
   readonly #store: Store;
@@ -26,12 +29,14 @@ export class AppendBatcher {
   readonly #publish: (entry: LogEntry) => Promise<void>;
   #queue: Waiting[] = [];
   #scheduled = false;
-  #running = false;
+  #running = 0;
+  readonly #maxRunning: number;
 
   constructor(store: Store, logger: Logger, publish: (entry: LogEntry) => Promise<void>) {
     this.#store = store;
     this.#logger = logger;
     this.#publish = publish;
+    this.#maxRunning = store.appendsOrderAtCall === true ? 2 : 1;
   }
 
   /** Resolves with the message's outcome once its batch is committed and, if new, published. */
@@ -43,7 +48,7 @@ export class AppendBatcher {
   }
 
   #schedule(): void {
-    if (this.#scheduled || this.#running) return;
+    if (this.#scheduled || this.#running >= this.#maxRunning) return;
     this.#scheduled = true;
     // setImmediate: after every socket read of this turn has queued its sends.
     setImmediate(() => {
@@ -56,11 +61,11 @@ export class AppendBatcher {
     const batch = this.#queue;
     this.#queue = [];
     if (batch.length === 0) return;
-    this.#running = true;
+    this.#running++;
     try {
       await this.#write(batch);
     } finally {
-      this.#running = false;
+      this.#running--;
       if (this.#queue.length > 0) this.#schedule();
     }
   }
@@ -75,9 +80,16 @@ export class AppendBatcher {
         return;
       }
       // One input may be what broke the transaction: alone, each fails or succeeds on its own.
+      // No other batch starts meanwhile, so these still take their seqs before later sends.
       this.#logger.warn({ err: error, size: batch.length }, 'a batch of messages failed: appending them one by one');
       outcomes = [];
-      for (const w of batch) outcomes.push(await this.#store.appendMessage(w.input).catch((failed: unknown) => ({ failed })));
+      const hold = this.#maxRunning - this.#running;
+      this.#running += hold;
+      try {
+        for (const w of batch) outcomes.push(await this.#store.appendMessage(w.input).catch((failed: unknown) => ({ failed })));
+      } finally {
+        this.#running -= hold;
+      }
     }
     // Publish calls start in seq order (each bus keeps a node's publish order per group).
     const published = outcomes.map((o) => ('failed' in o || o.error !== undefined || o.duplicate ? undefined : this.#publish(o.entry)));

@@ -69,6 +69,13 @@ export interface Store {
    * failed check fails only its input. Throws only if the transaction as a whole fails.
    */
   appendMessages(inputs: readonly MessageInput[]): Promise<MessageOutcome[]>;
+  /**
+   * True if appendMessages has assigned its inputs' seqs by the time it returns its promise, which
+   * then only waits for the disk (the SQLite store: its commit is synchronous). A caller may then
+   * start the next batch before the previous one resolves; promises still resolve in call order.
+   * Otherwise (a networked database) batches must not overlap, or seqs could leave call order.
+   */
+  readonly appendsOrderAtCall?: boolean;
   /** Checks membership and epoch for a message that is not stored (ephemeral). */
   checkSend(groupId: string, deviceId: string, epoch: number): Promise<GroupFailure | { error?: undefined; epoch: number }>;
   redact(groupId: string, sender: DeviceRef, msgId: string, ts: number): Promise<RedactOutcome>;

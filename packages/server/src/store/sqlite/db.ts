@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync, type StatementSync, type SQLInputValue } from 'node:sqlite';
 import { MIGRATIONS } from './migrations.ts';
+import { WalSync } from './wal-sync.ts';
 
 export type Row = Record<string, SQLInputValue>;
 export type Param = SQLInputValue;
@@ -10,10 +11,16 @@ export type Param = SQLInputValue;
 export class Db {
   readonly raw: DatabaseSync;
   readonly #statements = new Map<string, StatementSync>();
+  /** With synchronous FULL: syncs the commits of `relaxedTx` off the event loop (null with NORMAL). */
+  readonly walSync: WalSync | null;
+  /** Log appends of the relaxed transaction running now: groupId → lowest seq. */
+  #appends: Map<string, number> | null = null;
 
   constructor(dataDir: string, synchronous: 'full' | 'normal') {
     mkdirSync(dataDir, { recursive: true });
-    this.raw = new DatabaseSync(join(dataDir, 'charla.sqlite'));
+    const path = join(dataDir, 'charla.sqlite');
+    this.raw = new DatabaseSync(path);
+    this.walSync = synchronous === 'full' ? new WalSync(path) : null;
     // WAL: readers never block the writer. synchronous FULL fsyncs the WAL on every commit, so an
     // acknowledged message survives power loss; NORMAL survives a crash of the process only.
     this.raw.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'};`);
@@ -55,7 +62,47 @@ export class Db {
     }
   }
 
+  /**
+   * tx() for the hot writes (batches of sends, buffered acks): with synchronous FULL the commit
+   * skips SQLite's fsync, and the caller must await `durable()` before telling anyone it is stored
+   * (wal-sync.ts). Other transactions keep syncing inside COMMIT.
+   */
+  relaxedTx<T>(fn: () => T): T {
+    const walSync = this.walSync;
+    if (walSync === null) return this.tx(fn);
+    this.raw.exec('PRAGMA synchronous = NORMAL');
+    this.#appends = new Map();
+    try {
+      const result = this.tx(fn);
+      walSync.committed(this.#appends);
+      return result;
+    } finally {
+      this.#appends = null;
+      this.raw.exec('PRAGMA synchronous = FULL');
+    }
+  }
+
+  /** Resolves once every commit made so far is on disk. */
+  durable(): Promise<void> {
+    return this.walSync?.durable() ?? Promise.resolve();
+  }
+
+  /** Called for each log row written: rows of a relaxed commit stay unread until synced. */
+  noteAppend(groupId: string, seq: number): void {
+    const a = this.#appends;
+    if (a === null) return;
+    const had = a.get(groupId);
+    if (had === undefined || seq < had) a.set(groupId, seq);
+  }
+
+  /** The highest seq of the group a reader may see (everything below the first unsynced append). */
+  readableUpTo(groupId: string): number {
+    const first = this.walSync?.firstUnsynced(groupId);
+    return first === undefined ? Number.MAX_SAFE_INTEGER : first - 1;
+  }
+
   close(): void {
+    this.walSync?.close();
     this.#statements.clear();
     if (this.raw.isOpen) this.raw.close();
   }

@@ -90,20 +90,16 @@ export function applyCommit(db: Db, c: CommitInput): CommitOutcome {
   });
 }
 
-export function appendMessage(db: Db, m: MessageInput): MessageOutcome {
-  return appendMessages(db, [m])[0]!;
-}
-
 /**
  * Group commit: every input checked and appended in order inside one transaction. Group rows and
  * memberships are read once per batch (app messages change neither epoch nor membership), each
  * group's last_seq is written once at the end. The unique msgId index sees the rows this
- * transaction already inserted, so a msgId repeated inside the batch is a duplicate. Runs on the
- * writer thread (writer-thread.ts).
+ * transaction already inserted, so a msgId repeated inside the batch is a duplicate. The commit
+ * does not sync: the caller awaits `db.durable()` before answering (wal-sync.ts).
  */
 export function appendMessages(db: Db, inputs: readonly MessageInput[]): MessageOutcome[] {
   if (inputs.length === 0) return [];
-  return db.tx((): MessageOutcome[] => {
+  return db.relaxedTx((): MessageOutcome[] => {
     const groups = new Map<string, { gno: number; epoch: number; lastSeq: number; moved: boolean } | null>();
     const members = new Map<string, boolean>();
     const out: MessageOutcome[] = [];
@@ -203,10 +199,10 @@ export function ack(db: Db, groupId: string, deviceId: string, seq: number): boo
   return db.run(ACK_SQL, seq, groupId, deviceId) > 0;
 }
 
-/** Buffered acks and last-seen times in one transaction (one disk sync for all). */
+/** Buffered acks and last-seen times in one transaction (one disk sync for all, after `db.durable()`). */
 export function saveAcks(db: Db, acks: readonly AckInput[], lastSeen: readonly LastSeenInput[]): void {
   if (acks.length === 0 && lastSeen.length === 0) return;
-  db.tx(() => {
+  db.relaxedTx(() => {
     for (const a of acks) db.run(ACK_SQL, a.seq, a.groupId, a.deviceId);
     for (const s of lastSeen) db.run('UPDATE devices SET last_seen_at = MAX(COALESCE(last_seen_at, 0), ?) WHERE device_id = ?', s.ts, s.deviceId);
   });

@@ -36,11 +36,13 @@ const INSERT_COLUMNS = `INTO group_log (gno, seq, kind, sender_username, sender_
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
 function insertRow(db: Db, verb: string, gno: number, seq: number, epoch: number, e: NewEntry): number {
-  return db.run(
+  const n = db.run(
     `${verb} ${INSERT_COLUMNS}`,
     gno, seq, e.kind, e.sender?.username ?? null, e.sender?.deviceId ?? null, e.msgId, epoch, e.ts, e.expiresAt,
     e.subjectUsername, e.target, e.recipients === null ? null : JSON.stringify(e.recipients), e.body, e.bodyHash,
   );
+  if (n === 1) db.noteAppend(e.groupId, seq);
+  return n;
 }
 
 function entryOf(seq: number, epoch: number, e: NewEntry): LogEntry {
@@ -67,11 +69,12 @@ export function tryInsertEntry(db: Db, gno: number, seq: number, epoch: number, 
 
 export function readLog(db: Db, groupId: string, afterSeq: number, uptoSeq: number | null, limit: number, now: number): LogEntry[] {
   // Redacted messages keep their row (for idempotency) but lose their body and are not delivered.
+  // Rows of a commit not yet on disk are not read (wal-sync.ts).
   return db
     .all(
       `SELECT ? AS group_id, * FROM group_log WHERE gno = ${GNO} AND seq > ? AND seq <= ? AND (expires_at IS NULL OR expires_at > ?)
          AND NOT (kind = 'app' AND body IS NULL) ORDER BY seq LIMIT ?`,
-      groupId, groupId, afterSeq, uptoSeq ?? Number.MAX_SAFE_INTEGER, now, limit,
+      groupId, groupId, afterSeq, Math.min(uptoSeq ?? Number.MAX_SAFE_INTEGER, db.readableUpTo(groupId)), now, limit,
     )
     .map(entryFromRow);
 }

@@ -12,9 +12,12 @@ import * as rooms from './rooms.ts';
 /**
  * The embedded store: one SQLite file in WAL mode. node:sqlite is synchronous, so each method runs
  * to completion without interleaving; the async signatures are the contract a networked store needs.
+ * The hot writes (batches of sends, buffered acks) commit without an fsync on the event loop and
+ * resolve after one in libuv's thread pool (wal-sync.ts), shared by every batch committed meanwhile.
  */
 export class SqliteStore implements Store {
   readonly #db: Db;
+  readonly appendsOrderAtCall = true;
 
   constructor(dataDir: string, synchronous: 'full' | 'normal' = 'full') {
     this.#db = new Db(dataDir, synchronous);
@@ -72,10 +75,12 @@ export class SqliteStore implements Store {
     return groups.applyCommit(this.#db, input);
   }
   async appendMessage(input: MessageInput) {
-    return groups.appendMessage(this.#db, input);
+    return (await this.appendMessages([input]))[0]!;
   }
   async appendMessages(inputs: readonly MessageInput[]) {
-    return groups.appendMessages(this.#db, inputs);
+    const outcomes = groups.appendMessages(this.#db, inputs);
+    await this.#db.durable();
+    return outcomes;
   }
   async checkSend(groupId: string, deviceId: string, epoch: number) {
     return groups.checkSend(this.#db, groupId, deviceId, epoch);
@@ -97,6 +102,7 @@ export class SqliteStore implements Store {
   }
   async saveAcks(acks: readonly AckInput[], lastSeen: readonly LastSeenInput[]) {
     groups.saveAcks(this.#db, acks, lastSeen);
+    await this.#db.durable();
   }
   async deleteExpiredMessages(now: number) {
     return groups.deleteExpiredMessages(this.#db, now);
