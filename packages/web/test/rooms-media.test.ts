@@ -28,7 +28,7 @@ type Hook = {
   remove(id: string): Promise<void>;
   lobby(): { participantId: string; name: string }[];
   participants(): { participantId: string; name: string }[];
-  on(event: 'change', fn: () => void): unknown;
+  on(event: 'change' | 'error', fn: (error?: unknown) => void): unknown;
 };
 type Win = { __charlaRoom?: Hook; __states?: string[] };
 
@@ -109,10 +109,11 @@ inLoopbackNamespace(
         await entry.page.evaluate(() => {
           const w = window as unknown as Win;
           w.__states = [];
-          w.__charlaRoom!.on('change', () => {
-            const s = w.__charlaRoom?.state ?? 'gone';
-            if (w.__states!.at(-1) !== s) w.__states!.push(s);
+          const room = w.__charlaRoom!;
+          room.on('change', () => {
+            if (w.__states!.at(-1) !== room.state) w.__states!.push(room.state);
           });
+          room.on('error', (error) => w.__states!.push(`error: ${String(error)}`));
         });
         return entry.id;
       }
@@ -130,7 +131,8 @@ inLoopbackNamespace(
        * counters) are new.
        */
       async function decodes(viewer: string, from: string[], timeoutMs = 30_000): Promise<void> {
-        const ids = from.map((n) => pages.get(n)!.id);
+        // Ids are read again: a page whose resumption failed comes back as a new participant.
+        const ids = await Promise.all(from.map((n) => hook(n, (r) => r.me.participantId)));
         const start = await stats(viewer);
         const grown: Record<string, { frames: number; samples: number }> = Object.fromEntries(ids.map((id) => [id, { frames: 0, samples: 0 }]));
         const deadline = Date.now() + timeoutMs;
@@ -148,7 +150,8 @@ inLoopbackNamespace(
           await sleep(500);
         }
         const worker = await hook(viewer, (r) => r.workerStats());
-        assert.fail(`${viewer} does not decode ${from.join(', ')}: ${JSON.stringify({ start, last, worker, ids })}`);
+        const history = await Promise.all([viewer, ...from].map(async (n) => [n, await pages.get(n)!.page.evaluate(() => (window as unknown as Win).__states)]));
+        assert.fail(`${viewer} does not decode ${from.join(', ')}: ${JSON.stringify({ start, last, worker, ids, history })}`);
       }
 
       test('three pages join from the link and each decodes every other one’s video and audio', async () => {
@@ -177,7 +180,7 @@ inLoopbackNamespace(
         await decodes('ana', ['bruno', 'carla']);
         const seen = await stats('intruso');
         for (const name of ['ana', 'bruno', 'carla']) {
-          const id = pages.get(name)!.id;
+          const id = await hook(name, (r) => r.me.participantId);
           assert.equal(seen[id]?.framesDecoded ?? 0, 0, `the wrong key decoded video of ${name}`);
           assert.equal(decodedSamples(seen[id]), 0, `the wrong key decoded audio of ${name}`);
         }
@@ -217,7 +220,8 @@ inLoopbackNamespace(
 
       test('a removed participant is cut off and the rest switch to a fresh key and go on', async () => {
         const dani = pages.get('dani')!;
-        await pages.get('ana')!.page.evaluate((id) => (window as unknown as Win).__charlaRoom!.remove(id), dani.id);
+        const daniId = await hook('dani', (r) => r.me.participantId);
+        await pages.get('ana')!.page.evaluate((id) => (window as unknown as Win).__charlaRoom!.remove(id), daniId);
         await dani.page.getByRole('heading', { name: 'You were removed from the call' }).waitFor();
         // The host rotated: everyone who stays sends and receives under epoch 1, which dani never got.
         for (const name of ['ana', 'bruno', 'carla']) {

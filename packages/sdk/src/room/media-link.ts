@@ -23,7 +23,8 @@ type Handlers = {
 };
 
 const GATHER_TIMEOUT_MS = 5000;
-const DISCONNECTED_GRACE_MS = 4000;
+/** ICE `disconnected` often heals by itself (consent checks lost under load): wait before rebuilding. */
+const DISCONNECTED_GRACE_MS = 10_000;
 
 /** The mids of an offer's m-sections the SFU receives on (recvonly from its side), by kind. */
 function sfuReceiveMids(sdp: string): Map<string, Kind> {

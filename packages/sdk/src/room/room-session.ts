@@ -372,8 +372,8 @@ export class RoomSession {
       onFrame: (frame) => {
         if (this.#socket === socket) this.#onFrame(frame);
       },
-      onClose: () => {
-        if (this.#socket === socket) this.#dropped();
+      onClose: (reason) => {
+        if (this.#socket === socket) this.#dropped(`signalling ${reason}`);
       },
       onInvalid: (error) => this.#emit('error', error),
     });
@@ -403,7 +403,7 @@ export class RoomSession {
     const link = new MediaLink(this.#worker, {
       onRemoteTrack: (participantId, track) => this.#remoteTrack(participantId, track),
       onFailed: () => {
-        if (this.#link === link) this.#dropped();
+        if (this.#link === link) this.#dropped('media connection failed');
       },
     });
     const stream = this.#localStream;
@@ -415,10 +415,11 @@ export class RoomSession {
   }
 
   /** The connection dropped: try to resume, with backoff, until it works or the room is gone. */
-  #dropped(): void {
+  #dropped(reason: string): void {
     if (TERMINAL.includes(this.#state) || this.#reconnectTimer) return;
     const wasIn = this.#state === 'joined' || this.#state === 'reconnecting';
     if (!wasIn && this.#state !== 'lobby') return;
+    if (this.#state !== 'reconnecting') this.#emit('error', new RoomError('NETWORK', `connection lost (${reason}): reconnecting`));
     this.#socket?.close();
     this.#socket = undefined;
     this.#link?.close();
@@ -444,7 +445,7 @@ export class RoomSession {
             this.#end(error.code === 'ROOM_LOCKED' ? 'locked-out' : 'left');
             return;
           }
-          this.#dropped();
+          this.#dropped(error instanceof Error ? error.message : 'reconnection failed');
         },
       );
     }, delay);

@@ -16,10 +16,13 @@ export class RoomError extends Error {
   }
 }
 
-const REQUEST_TIMEOUT_MS = 15_000;
+const REQUEST_TIMEOUT_MS = 30_000;
 const PING_INTERVAL_MS = 5_000;
-/** No answer to a ping for this long: the path is dead even if the socket does not know it yet. */
-const PING_TIMEOUT_MS = 6_000;
+/**
+ * No frame at all for this long after a ping: the path is dead even if the socket does not know
+ * it yet. Generous, because a starved page (a busy machine, a background tab) is not a dead path.
+ */
+const PING_TIMEOUT_MS = 15_000;
 const MAX_FRAME_CHARS = 200_000;
 
 type Pending = { resolve: (frame: ServerFrame) => void; reject: (error: Error) => void; timer: ReturnType<typeof setTimeout> };
