@@ -256,6 +256,10 @@ export function createSfu(options: SfuOptions = {}): LocalSfu {
         direction: 'sendonly',
         streams: [new MediaStream({ id: publisher.id })],
       });
+      // Per packet, werift's sender-side bandwidth estimator files every packet sent (sorting the
+      // keys of an object each time); without TWCC feedback nothing ever reads it.
+      const bwe = (transceiver.sender as unknown as { senderBWE?: { rtpPacketSent?: unknown } }).senderBWE;
+      if (bwe) bwe.rtpPacketSent = () => undefined;
       const sub: Sub = {
         receiver: subscriber,
         publisher,
