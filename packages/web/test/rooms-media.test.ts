@@ -126,11 +126,12 @@ inLoopbackNamespace(
       const stats = (name: string): Promise<Stats> => hook(name, (r) => r.receiveStats());
 
       /**
-       * Polls until `viewer` decodes fresh video frames (10) and audio samples (0.1 s) from each of
+       * Polls until `viewer` decodes fresh video frames and audio samples (0.1 s) from each of
        * `from`. Counts only growth between polls: after a reconnection the tracks (and their
-       * counters) are new.
+       * counters) are new. The bar is low on purpose: on a loaded machine a page may decode only a
+       * few frames a second, while a page without the key decodes none at all.
        */
-      async function decodes(viewer: string, from: string[], timeoutMs = 30_000): Promise<void> {
+      async function decodes(viewer: string, from: string[], timeoutMs = 40_000): Promise<void> {
         // Ids are read again: a page whose resumption failed comes back as a new participant.
         const ids = await Promise.all(from.map((n) => hook(n, (r) => r.me.participantId)));
         const start = await stats(viewer);
@@ -145,7 +146,7 @@ inLoopbackNamespace(
             grown[id]!.samples += Math.max(0, decodedSamples(last[id]) - decodedSamples(prev[id]));
           }
           prev = last;
-          const ok = ids.every((id) => grown[id]!.frames >= 10 && grown[id]!.samples >= 4800);
+          const ok = ids.every((id) => grown[id]!.frames >= 5 && grown[id]!.samples >= 4800);
           if (ok) return;
           await sleep(500);
         }
