@@ -27,7 +27,7 @@ describe('room frames', () => {
     assert.equal(vp8ClearBytes(new Uint8Array()), 0);
   });
 
-  it('round-trips video and audio frames and carries the key id and counter', async () => {
+  it('[ROOM-13] round-trips video and audio frames and carries the key id and counter', async () => {
     const root = epochZeroSecret(newRoomSecret());
     const key = await keyFor(root, ALICE);
     const video = vp8Frame(true);
@@ -45,7 +45,7 @@ describe('room frames', () => {
     assert.deepEqual(await decryptFrame(key, encAudio, readFrameTrailer(encAudio)!), audio);
   });
 
-  it('fails with a wrong key: another room, another sender, another generation', async () => {
+  it('[ROOM-13] fails with a wrong key: another room, another sender, another generation', async () => {
     const root = epochZeroSecret(newRoomSecret());
     const key = await keyFor(root, ALICE);
     const frame = vp8Frame(false);

@@ -81,7 +81,7 @@ describe('room keys', () => {
     assert.equal(await openPairwise(ROOM, b, a.publicKey, tampered), undefined);
   });
 
-  it('ratchets one way and gives each sender its own key', () => {
+  it('[ROOM-13] ratchets one way and gives each sender its own key', () => {
     const root = epochZeroSecret(newRoomSecret());
     const g1 = ratchetRoot(root);
     assert.notDeepEqual(g1, root);

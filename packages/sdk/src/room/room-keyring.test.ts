@@ -55,7 +55,7 @@ describe('room keyring', () => {
     assert.equal(b.sending()?.t === 'send' && b.sending()!.generation, 2);
   });
 
-  it('rotates after a removal: others receive at once, send after a delay, forget the old epoch after a grace period', () => {
+  it('[ROOM-9] rotates after a removal: others receive at once, send after a delay, forget the old epoch after a grace period', () => {
     const s = newRoomSecret();
     const host = ring(s, 'h'.repeat(22));
     const guest = ring(s, 'g'.repeat(22));

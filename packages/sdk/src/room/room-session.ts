@@ -567,6 +567,12 @@ export class RoomSession {
     this.#keyring.sendAs(frame.participantId);
     this.#state = 'joined';
     this.#changed();
+    // A host back from a dropped connection may have missed newcomers after a rotation: it gives
+    // everyone the current epoch again (receivers ignore what they already have).
+    if (this.#me.role === 'host' && this.#keyring.epoch > 0) {
+      const message = this.#keyring.keyMessage();
+      for (const peer of this.#peers.values()) void this.#keyQueue.run(() => this.#sendKey(peer, message)).catch((error: unknown) => this.#emit('error', error));
+    }
   }
 
   async #addPeer(p: Participant, into: Map<string, Peer>): Promise<Peer> {
