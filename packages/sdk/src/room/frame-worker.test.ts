@@ -93,3 +93,21 @@ describe('frame worker', () => {
     assert.deepEqual(await run({ side: 'send', kind: 'video' }, [vp8(true, 1)]), [], 'no key for the epoch it sends in: nothing goes out');
   });
 });
+
+describe('frame worker in a long call', () => {
+  it('follows a sender hundreds of generations ahead when it gets there step by step', async () => {
+    const e0 = epochZeroSecret(newRoomSecret());
+    post({ t: 'epoch', epoch: 7, generation: 0, root: e0 });
+    let root = e0;
+    for (let g = 1; g <= 600; g++) {
+      root = ratchetRoot(root);
+      if (g % 200 !== 0) continue;
+      const frame = await encryptFrame(await importFrameKeyForTest(root, A), vp8(false, g & 0xff), 3, { epoch: 7, generation: g }, 0);
+      assert.equal((await run({ side: 'recv', kind: 'video', participantId: A }, [frame])).length, 1, `generation ${g}`);
+    }
+    // A jump far beyond what it derived is refused (bounded work per frame).
+    for (let g = 601; g <= 1000; g++) root = ratchetRoot(root);
+    const far = await encryptFrame(await importFrameKeyForTest(root, A), vp8(false, 1), 3, { epoch: 7, generation: 1000 }, 0);
+    assert.deepEqual(await run({ side: 'recv', kind: 'video', participantId: A }, [far]), []);
+  });
+});

@@ -36,11 +36,13 @@ const counters = new Map<string, number>();
 let sending: { participantId: string; epoch: number; generation: number } | undefined;
 const stats: WorkerStats = { encrypted: 0, decrypted: {}, dropped: {}, why: { notEncrypted: 0, noKey: 0, notAuthentic: 0 } };
 
+/** R(epoch, generation): from the nearest generation already derived, at most MAX_GENERATION_JUMP steps per frame. */
 function rootFor(epoch: number, generation: number): Uint8Array | undefined {
   const e = epochs.get(epoch);
-  if (!e || generation < e.base || generation - e.base > MAX_GENERATION_JUMP) return undefined;
-  let g = generation;
-  while (!e.roots.has(g)) g--;
+  if (!e || generation < e.base) return undefined;
+  let g = e.base;
+  for (const known of e.roots.keys()) if (known <= generation && known > g) g = known;
+  if (generation - g > MAX_GENERATION_JUMP) return undefined;
   let root = e.roots.get(g)!;
   for (; g < generation; g++) {
     root = ratchetRoot(root);

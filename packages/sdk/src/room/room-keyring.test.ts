@@ -105,3 +105,19 @@ describe('room keyring', () => {
     assert.deepEqual(late.sending(), { t: 'send', participantId: 'l'.repeat(22), epoch: 1, generation: 2 });
   });
 });
+
+describe('room keyring in a long call', () => {
+  it('keeps up after hundreds of joins, one ratchet step at a time', () => {
+    const s = newRoomSecret();
+    const host = ring(s, 'h'.repeat(22));
+    const rotation = host.keyring.rotate();
+    host.keyring.switchAfterDelivery();
+    host.clock.tick(SWITCH_DELAY_MS);
+    for (let i = 0; i < 600; i++) host.keyring.advance();
+    const m = host.keyring.keyMessage();
+    assert.equal(m.generation, 600);
+    let root = fromBase64Url(rotation.root!);
+    for (let i = 0; i < 600; i++) root = ratchetRootBy(root, 1);
+    assert.deepEqual(fromBase64Url(m.root!), root);
+  });
+});

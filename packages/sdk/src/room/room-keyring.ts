@@ -1,5 +1,5 @@
 import { fromBase64Url, toBase64Url } from '@charla/protocol';
-import { epochZeroSecret, newEpochSecret, ratchetRootBy, roomChatKey } from '@charla/crypto';
+import { epochZeroSecret, newEpochSecret, ratchetRoot, roomChatKey } from '@charla/crypto';
 import { z } from 'zod';
 import type { WorkerCommand } from './frame-worker-api.ts';
 
@@ -31,7 +31,8 @@ export type KeyMessage = z.infer<typeof KeyMessage>;
 export const SWITCH_DELAY_MS = 1000;
 export const GRACE_MS = 8000;
 
-type EpochState = { base: number; root: Uint8Array; chatKey: Uint8Array };
+/** `root` is R(e, base); `latest` caches the highest R(e, g) computed, so long calls ratchet one step at a time. */
+type EpochState = { base: number; root: Uint8Array; chatKey: Uint8Array; latest: { generation: number; root: Uint8Array } };
 type Timers = { set(fn: () => void, ms: number): unknown; clear(handle: unknown): void };
 
 export class RoomKeyring {
@@ -80,7 +81,7 @@ export class RoomKeyring {
   keyMessage(): KeyMessage {
     if (this.#epoch === 0) return { k: 'key', epoch: 0, generation: this.#generation };
     const state = this.#epochs.get(this.#epoch)!;
-    const root = ratchetRootBy(state.root, this.#generation - state.base);
+    const root = this.#rootAt(state, this.#generation);
     return { k: 'key', epoch: this.#epoch, generation: this.#generation, root: toBase64Url(root), chat: toBase64Url(state.chatKey) };
   }
 
@@ -157,8 +158,19 @@ export class RoomKeyring {
     this.#pending.clear();
   }
 
+  /** R(e, generation), ratcheting forward from the latest one computed (never backwards). */
+  #rootAt(state: EpochState, generation: number): Uint8Array {
+    if (generation < state.latest.generation) {
+      let root = state.root;
+      for (let g = state.base; g < generation; g++) root = ratchetRoot(root);
+      return root;
+    }
+    while (state.latest.generation < generation) state.latest = { generation: state.latest.generation + 1, root: ratchetRoot(state.latest.root) };
+    return state.latest.root;
+  }
+
   #install(epoch: number, base: number, root: Uint8Array, chatKey: Uint8Array): void {
-    this.#epochs.set(epoch, { base, root, chatKey });
+    this.#epochs.set(epoch, { base, root, chatKey, latest: { generation: base, root } });
     this.#post({ t: 'epoch', epoch, generation: base, root });
   }
 
