@@ -178,6 +178,12 @@ inLoopbackNamespace(
         await shot(host, 'speaker');
         await speaker.click();
         await host.getByRole('button', { name: 'Speaker view', pressed: false }).waitFor();
+        // On a phone every control still fits and is there.
+        await bruno.getByRole('complementary', { name: 'Chat' }).getByRole('button', { name: 'Close' }).click();
+        await bruno.setViewportSize({ width: 360, height: 740 });
+        for (const name of ['Microphone', 'Camera', 'Speaker view', 'People', 'Chat', 'Leave call']) await bruno.getByRole('group', { name: 'Call controls' }).getByRole('button', { name }).first().waitFor();
+        await shot(bruno, 'phone');
+        await bruno.setViewportSize({ width: 1280, height: 800 });
       });
 
       test('a locked call turns a new guest away; with the waiting room on, the host lets a knocker in', async () => {

@@ -46,7 +46,11 @@ export function InCall({ session, room, inviteLink, onLeave }: Props) {
 
   useEffect(() => {
     const onMute = (): void => setMuteAsked(true);
-    const onError = (error: unknown): void => setNotice(t('actionFailed', { message: error instanceof Error ? error.message : String(error) }));
+    const onError = (error: unknown): void => {
+      // A lost connection has its own banner ("Reconnecting…") and mends itself.
+      if ((error as { code?: unknown } | null)?.code === 'NETWORK') return;
+      setNotice(t('actionFailed', { message: error instanceof Error ? error.message : String(error) }));
+    };
     session.on('muteRequested', onMute);
     session.on('error', onError);
     return () => {
@@ -54,6 +58,13 @@ export function InCall({ session, room, inviteLink, onLeave }: Props) {
       session.off('error', onError);
     };
   }, [session, t]);
+
+  // A notice goes away by itself: it must not sit over the controls for the rest of the call.
+  useEffect(() => {
+    if (!notice) return;
+    const timer = setTimeout(() => setNotice(null), 8000);
+    return () => clearTimeout(timer);
+  }, [notice]);
 
   // The last person heard stays on the big tile until someone else speaks.
   const speaking = room.participants.find((p) => p.speaking)?.participantId;

@@ -1,3 +1,4 @@
+import type { CSSProperties } from 'react';
 import { Tile, type TileModel } from './tile.tsx';
 import { useRoomI18n } from './room-i18n.ts';
 
@@ -16,8 +17,11 @@ export function Stage({ layout, tiles, mainId, onPick }: { layout: Layout; tiles
   const { t } = useRoomI18n();
   if (layout === 'grid' || tiles.length < 2) {
     const cols = gridColumns(tiles.length);
+    // A phone held upright stacks two people and pairs more, scrolling past a screenful.
+    const phoneCols = tiles.length <= 2 ? 1 : 2;
+    const vars = { '--cols': cols, '--rows': Math.ceil(tiles.length / cols), '--pcols': phoneCols, '--prows': Math.ceil(tiles.length / phoneCols) };
     return (
-      <ul className="stage grid" aria-label={t('participants')} style={{ ['--cols' as string]: cols, ['--rows' as string]: Math.ceil(tiles.length / cols) }}>
+      <ul className="stage grid" aria-label={t('participants')} style={vars as CSSProperties}>
         {tiles.map((tile) => (
           <Tile key={tile.id} tile={tile} />
         ))}
