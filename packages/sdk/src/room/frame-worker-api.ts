@@ -11,7 +11,9 @@ export type WorkerCommand =
   | { t: 'send'; participantId: string; epoch: number; generation: number }
   /** Drop every key of an epoch (after a rotation's grace period). */
   | { t: 'forget'; epoch: number }
-  | { t: 'stats'; requestId: number };
+  | { t: 'stats'; requestId: number }
+  /** Chromium's encoded streams of one sender or receiver (createEncodedStreams), transferred. */
+  | { t: 'streams'; readable: ReadableStream; writable: WritableStream; options: TransformOptions };
 
 export type WorkerStats = {
   encrypted: number;

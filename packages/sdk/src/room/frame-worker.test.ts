@@ -111,3 +111,24 @@ describe('frame worker in a long call', () => {
     assert.deepEqual(await run({ side: 'recv', kind: 'video', participantId: A }, [far]), []);
   });
 });
+
+describe('frame worker with transferred encoded streams (Chromium createEncodedStreams)', () => {
+  it('encrypts through a piped pair of streams like through onrtctransform', async () => {
+    post({ t: 'epoch', epoch: 9, generation: 0, root: epochZeroSecret(newRoomSecret()) });
+    post({ t: 'send', participantId: B, epoch: 9, generation: 0 });
+    const out: Uint8Array[] = [];
+    let done!: () => void;
+    const finished = new Promise<void>((r) => (done = r));
+    const readable = new ReadableStream<Frame>({
+      start(controller) {
+        controller.enqueue({ data: new Uint8Array(vp8(true, 4)).buffer });
+        controller.close();
+      },
+    });
+    const writable = new WritableStream<Frame>({ write: (f) => void out.push(new Uint8Array(f.data)), close: () => done() });
+    scope.onmessage({ data: { t: 'streams', readable, writable, options: { side: 'send', kind: 'video' } } });
+    await finished;
+    assert.equal(out.length, 1);
+    assert.deepEqual(readFrameTrailer(out[0]!), { clearBytes: 10, epoch: 9, generation: 0, counter: 0 });
+  });
+});

@@ -88,6 +88,9 @@ scope.onmessage = (event) => {
     case 'stats':
       scope.postMessage({ t: 'stats', requestId: cmd.requestId, stats });
       return;
+    case 'streams':
+      pipe(cmd.readable as ReadableStream<EncodedFrame>, cmd.writable as WritableStream<EncodedFrame>, cmd.options);
+      return;
   }
 };
 
@@ -126,11 +129,15 @@ async function decrypt(frame: EncodedFrame, participantId: string, controller: T
   controller.enqueue(frame);
 }
 
-scope.onrtctransform = (event) => {
-  const { readable, writable, options } = event.transformer;
+function pipe(readable: ReadableStream<EncodedFrame>, writable: WritableStream<EncodedFrame>, options: TransformOptions): void {
   const transform = new TransformStream<EncodedFrame, EncodedFrame>({
     transform: (frame, controller) =>
       (options.side === 'send' ? encrypt(frame, options.kind, controller) : decrypt(frame, options.participantId, controller)).catch(() => undefined),
   });
   readable.pipeThrough(transform).pipeTo(writable).catch(() => undefined);
+}
+
+scope.onrtctransform = (event) => {
+  const { readable, writable, options } = event.transformer;
+  pipe(readable, writable, options);
 };

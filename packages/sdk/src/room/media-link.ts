@@ -54,11 +54,16 @@ export class MediaLink {
   readonly #remote = new Map<MediaStreamTrack, string>();
   #disconnectedTimer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
+  /** Chromium: encoded streams handed to the worker (see #prepareSenders for why). */
+  readonly #legacy = insertableStreamsSupported();
 
   constructor(worker: Worker, handlers: Handlers) {
     this.#worker = worker;
     this.#handlers = handlers;
-    this.pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle' });
+    // With encodedInsertableStreams every sender and receiver must get its streams piped through
+    // the worker, or its media stalls: never a plaintext path.
+    const config: RTCConfiguration & { encodedInsertableStreams?: boolean } = { bundlePolicy: 'max-bundle', ...(this.#legacy ? { encodedInsertableStreams: true } : {}) };
+    this.pc = new RTCPeerConnection(config);
     this.pc.addEventListener('track', (event) => {
       const participantId = event.streams[0]?.id;
       if (!participantId) return;
@@ -77,16 +82,19 @@ export class MediaLink {
   }
 
   /**
-   * Why addTrack, and before the first offer: Chromium applies a sender's encoded transform only
-   * when it is set on a sender created by addTrack before negotiation; on a transceiver created by
-   * the remote offer, a video sender's transform is silently ignored and frames leave in the clear
-   * (checked by hand on Chromium 156; rooms-media.test.ts fails if any plaintext frame arrives).
-   * JSEP then pairs these addTrack transceivers with the offer's first audio and video m-sections,
-   * which are the ones the SFU receives on. Without a camera or microphone, a placeholder track
-   * makes the sender, and is swapped for nothing at once.
+   * Chromium 156 applies an RTCRtpScriptTransform to a video sender only when it is set on a
+   * sender created by addTrack before negotiation; on a transceiver created by the remote offer it
+   * is silently ignored and video leaves in the clear (checked by hand; rooms-media.test.ts fails if
+   * any plaintext frame arrives). But only offer-created transceivers take up the SFU's simulcast
+   * offer. So where createEncodedStreams exists (Chromium) the senders are the offer's own
+   * transceivers with encoded streams piped through the worker (this works for video too), and
+   * elsewhere (Firefox, Safari: RTCRtpScriptTransform only) they are created by addTrack here,
+   * before the first offer: JSEP pairs them with the offer's first audio and video m-sections, the
+   * ones the SFU receives on. Without a camera or microphone, a placeholder track makes the sender
+   * and is swapped for nothing at once.
    */
   #prepareSenders(): void {
-    if (this.#senders.size > 0) return;
+    if (this.#legacy || this.#senders.size > 0) return;
     for (const kind of ['audio', 'video'] as const) {
       const track = this.#tracks[kind] ?? placeholderTrack(kind);
       const sender = this.pc.addTrack(track);
@@ -104,6 +112,16 @@ export class MediaLink {
     this.#prepareSenders();
     await this.pc.setRemoteDescription({ type: 'offer', sdp: offerSdp });
     const receiveMids = sfuReceiveMids(offerSdp);
+    if (this.#legacy) {
+      for (const t of this.pc.getTransceivers()) {
+        const kind = t.mid === null ? undefined : receiveMids.get(t.mid);
+        if (!kind || this.#senders.has(kind)) continue;
+        t.direction = 'sendonly';
+        this.#transform(t.sender, { side: 'send', kind });
+        this.#senders.set(kind, t.sender);
+        await t.sender.replaceTrack(this.#tracks[kind]);
+      }
+    }
     const ours = new Set(this.#senders.values());
     for (const t of this.pc.getTransceivers()) {
       const kind = t.mid === null ? undefined : receiveMids.get(t.mid);
@@ -165,6 +183,11 @@ export class MediaLink {
   #transform(target: RTCRtpSender | RTCRtpReceiver, options: TransformOptions): void {
     if (this.#transformed.has(target)) return;
     this.#transformed.add(target);
+    if (this.#legacy) {
+      const { readable, writable } = (target as unknown as EncodedStreamsTarget).createEncodedStreams();
+      this.#worker.postMessage({ t: 'streams', readable, writable, options }, [readable, writable]);
+      return;
+    }
     target.transform = new RTCRtpScriptTransform(this.#worker, options);
   }
 
@@ -199,6 +222,12 @@ export class MediaLink {
       this.pc.addEventListener('icegatheringstatechange', check);
     });
   }
+}
+
+type EncodedStreamsTarget = { createEncodedStreams(): { readable: ReadableStream; writable: WritableStream } };
+
+function insertableStreamsSupported(): boolean {
+  return typeof RTCRtpSender !== 'undefined' && 'createEncodedStreams' in RTCRtpSender.prototype;
 }
 
 /** A track that exists only to create a sender: silence, or a still 2x2 canvas. */
