@@ -52,7 +52,7 @@ async function main(): Promise<void> {
       '--port', '0', '--ice-address', '127.0.0.1', '--ice-interface', '127.0.0.1',
       '--last-n', String(config.lastN), '--audio-top-k', String(config.audioTopK), '--drain-timeout', '0', '--log-level', 'info',
     ],
-    env: { ...process.env, CHARLA_SFU_SECRET: SECRET },
+    env: { ...process.env, CHARLA_SFU_SECRET: SECRET, ...(process.env.ROOMS_SFU_DEBUG ? { DEBUG: process.env.ROOMS_SFU_DEBUG } : {}) },
     stdio: 'pipe',
   });
   const url = await new Promise<string>((resolve, reject) => {
@@ -88,6 +88,13 @@ async function main(): Promise<void> {
 
   const disconnected: string[] = [];
   const sfu: RemoteSfu = await connectSfu(url, SECRET, { onDisconnected: (_room, id) => disconnected.push(id) });
+  // ROOMS_STATUS=1: a progress line every 5 s on stderr (diagnosing a run).
+  const status = process.env.ROOMS_STATUS
+    ? setInterval(() => {
+        const stats = sfu.stats('bench');
+        console.error(`status: sfu cpu ${cpuMs(sfuPid)} ms, load ${JSON.stringify(sfu.load())}, forwarded ${stats?.forwardedPackets ?? 0}, with media ${firstMedia.size}, disconnected ${disconnected.length}, pending answers ${answers.size}`);
+      }, 5000)
+    : undefined;
   const ids = Array.from({ length: config.participants }, (_, i) => `p${String(i).padStart(2, '0')}`);
   // A few speakers: one all the time, two taking turns every 4 s; the rest silent.
   const speakOf = (i: number): Speak => (i === 0 ? 'always' : i === 1 ? 'even' : i === 2 ? 'odd' : 'never');
@@ -152,6 +159,7 @@ async function main(): Promise<void> {
 
   const stats = sfu.stats('bench');
   const disconnectedDuringRun = disconnected.length;
+  clearInterval(status);
   await sfu.close();
   await stopProcess(sfuChild, 15_000);
   for (const worker of workers) command(worker, { t: 'close' });

@@ -63,6 +63,8 @@ export type SfuOptions = SfuEvents & {
   speakerIntervalMs?: number;
   /** Minimum time between two onSpeakers calls for one room (default 500 ms). */
   speakersMinIntervalMs?: number;
+  /** A renegotiation waits this long for more changes to ride on it (default 300 ms; the first offer never waits). */
+  renegotiationBatchMs?: number;
   /** Renegotiations wait this long at most for a participant's first connection (default 15 s). */
   connectWaitMs?: number;
   /**
@@ -140,6 +142,7 @@ export function createSfu(options: SfuOptions = {}): LocalSfu {
   const audioTopK = options.audioTopK ?? 3;
   const speakersMinIntervalMs = options.speakersMinIntervalMs ?? 500;
   const connectWaitMs = options.connectWaitMs ?? 15_000;
+  const batchMs = options.renegotiationBatchMs ?? 300;
   const simulcast = options.simulcast ?? false;
   /** An SSRC that appears in no SDP, used only as the sender of the SFU's own feedback. */
   const feedbackSsrc = randomInt(1, 2 ** 31);
@@ -178,7 +181,11 @@ export function createSfu(options: SfuOptions = {}): LocalSfu {
     p.rounds++;
     // A failed round must not wedge the queue: the next round starts from whatever state is left.
     const round = p.negotiation.catch(() => undefined).then(async () => {
-      if (!first) await connectionSettled(p);
+      if (!first) {
+        await connectionSettled(p);
+        // Let a burst of joins ride on one round: each offer is O(participants) to build and answer.
+        if (batchMs > 0) await new Promise((resolve) => setTimeout(resolve, batchMs));
+      }
       p.queuedRound = undefined;
       if (p.closed) return;
       const offer = await p.pc.createOffer();
@@ -454,7 +461,10 @@ export function createSfu(options: SfuOptions = {}): LocalSfu {
     const { unSubscribe } = state.pc.connectionStateChange.subscribe((connection) => {
       if (connection === 'connected') useSrtpKeyObjects(state.pc);
       if (connection !== 'failed' || state.closed) return;
-      void leave(participantId).then(() => options.onDisconnected?.(roomId, participantId, 'ice-failed'));
+      // leave() forgets the participant synchronously; report at once rather than after the
+      // others' renegotiations it then waits for.
+      void leave(participantId);
+      options.onDisconnected?.(roomId, participantId, 'ice-failed');
     });
     state.unsubscribers.push(unSubscribe);
 
