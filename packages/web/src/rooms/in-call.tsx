@@ -4,7 +4,7 @@ import { ToggleButton } from './media-toggles.tsx';
 import { PeoplePanel } from './people-panel.tsx';
 import { ChatPanel } from './chat-panel.tsx';
 import { QualityIndicator } from './quality-indicator.tsx';
-import type { RoomPeer, RoomSessionLike } from './room-api.ts';
+import type { RoomPeer, RoomSession } from './room-api.ts';
 import { useRoomI18n } from './room-i18n.ts';
 import { Stage, type Layout } from './stage.tsx';
 import type { TileModel } from './tile.tsx';
@@ -13,7 +13,7 @@ import type { RoomSnapshot } from './use-room.ts';
 type Panel = 'people' | 'chat' | null;
 
 interface Props {
-  session: RoomSessionLike;
+  session: RoomSession;
   room: RoomSnapshot;
   inviteLink: string;
   onLeave: () => void;

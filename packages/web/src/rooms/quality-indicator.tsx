@@ -1,12 +1,12 @@
 import { useEffect, useState } from 'react';
-import type { Quality, RoomSessionLike } from './room-api.ts';
+import type { Quality, RoomSession } from './room-api.ts';
 import { useRoomI18n } from './room-i18n.ts';
 
 const BARS: Record<Quality, number> = { good: 3, fair: 2, poor: 1 };
 const KEYS = { good: 'qualityGood', fair: 'qualityFair', poor: 'qualityPoor' } as const;
 
 /** Three bars from the session's own estimate (loss, jitter, round trip), polled every few seconds. */
-export function QualityIndicator({ session }: { session: RoomSessionLike }) {
+export function QualityIndicator({ session }: { session: RoomSession }) {
   const { t } = useRoomI18n();
   const [quality, setQuality] = useState<Quality | null>(null);
   useEffect(() => {

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { InCall } from './in-call.tsx';
 import { PreJoin } from './pre-join.tsx';
-import type { RoomSessionLike } from './room-api.ts';
+import type { RoomSession } from './room-api.ts';
 import { useRoomI18n, type RoomTranslate } from './room-i18n.ts';
 import { guestLink, rememberHostToken, rememberName, savedHostToken, savedName, type RoomAddress } from './room-link.ts';
 import { StatusScreen } from './status-screen.tsx';
@@ -9,7 +9,7 @@ import { useLocalMedia } from './use-local-media.ts';
 import { useRoom } from './use-room.ts';
 import './rooms.css';
 
-export type JoinFn = (room: RoomAddress, name: string, localStream: MediaStream | undefined) => Promise<RoomSessionLike>;
+export type JoinFn = (room: RoomAddress, name: string, localStream: MediaStream | undefined) => Promise<RoomSession>;
 /** Why a join did not get in, as the screens tell it. */
 export type JoinFailure = 'notFound' | 'locked' | 'full' | 'network' | 'unsupported' | 'other';
 
@@ -23,12 +23,12 @@ interface Props {
   defaultName?: string | undefined;
 }
 
-type Phase = { kind: 'prejoin'; error: string | null } | { kind: 'joining' } | { kind: 'session'; session: RoomSessionLike } | { kind: 'failed'; reason: JoinFailure; message: string };
+type Phase = { kind: 'prejoin'; error: string | null } | { kind: 'joining' } | { kind: 'session'; session: RoomSession } | { kind: 'failed'; reason: JoinFailure; message: string };
 
 declare global {
   interface Window {
     /** The joined room's session, for the media tests (harmless: it holds nothing the page does not). */
-    __charlaRoom?: RoomSessionLike;
+    __charlaRoom?: RoomSession;
   }
 }
 
@@ -91,7 +91,7 @@ export function RoomApp({ room: address, join, classify, onExit, defaultName }: 
   return <PreJoin media={local} initialName={savedName() || defaultName || ''} busy={phase.kind === 'joining'} error={phase.kind === 'prejoin' ? phase.error : null} onJoin={start} />;
 }
 
-function Joined({ session, inviteLink, onExit, onRejoin }: { session: RoomSessionLike; inviteLink: string; onExit: (() => void) | undefined; onRejoin: () => void }) {
+function Joined({ session, inviteLink, onExit, onRejoin }: { session: RoomSession; inviteLink: string; onExit: (() => void) | undefined; onRejoin: () => void }) {
   const { t } = useRoomI18n();
   const room = useRoom(session);
   const ended = room.state === 'left' || room.state === 'removed' || room.state === 'refused' || room.state === 'locked-out';

@@ -1,12 +1,11 @@
 import { toBase64Url } from '@charla/protocol';
 import { RoomSession, newRoomSecret, roomAccessKey, type CharlaClient } from '@charla/sdk';
-import type { RoomSessionLike } from './room-api.ts';
 import type { JoinFailure } from './room-app.tsx';
 import type { RoomAddress } from './room-link.ts';
 
 /** The room screens' only door to the SDK: joining, creating, and naming what went wrong. */
-export async function joinRoom(room: RoomAddress, name: string, localStream: MediaStream | undefined): Promise<RoomSessionLike> {
-  const session: RoomSessionLike = await RoomSession.join({
+export async function joinRoom(room: RoomAddress, name: string, localStream: MediaStream | undefined): Promise<RoomSession> {
+  return RoomSession.join({
     serverUrl: location.origin,
     roomId: room.roomId,
     secret: room.secret,
@@ -14,7 +13,6 @@ export async function joinRoom(room: RoomAddress, name: string, localStream: Med
     ...(room.hostToken ? { hostToken: room.hostToken } : {}),
     ...(localStream ? { localStream } : {}),
   });
-  return session;
 }
 
 /**

@@ -1,9 +1,9 @@
 import { useEffect, useState } from 'react';
-import type { RoomChatMessage, RoomMedia, RoomPeer, RoomSessionLike, RoomState } from './room-api.ts';
+import type { RoomChatMessage, RoomMedia, RoomPeer, RoomSession, RoomState } from './room-api.ts';
 
 export interface RoomSnapshot {
   state: RoomState;
-  me: RoomSessionLike['me'];
+  me: RoomSession['me'];
   locked: boolean;
   lobbyEnabled: boolean;
   participants: RoomPeer[];
@@ -13,7 +13,7 @@ export interface RoomSnapshot {
   media: RoomMedia;
 }
 
-function read(session: RoomSessionLike): RoomSnapshot {
+function read(session: RoomSession): RoomSnapshot {
   return {
     state: session.state,
     me: { ...session.me },
@@ -31,7 +31,7 @@ function read(session: RoomSessionLike): RoomSnapshot {
  * What the room screens show, re-read from the session whenever it announces a change (or a chat
  * message, or who is speaking). The session is mutable; React gets a fresh copy each time.
  */
-export function useRoom(session: RoomSessionLike): RoomSnapshot {
+export function useRoom(session: RoomSession): RoomSnapshot {
   const [snapshot, setSnapshot] = useState(() => read(session));
   useEffect(() => {
     const update = (): void => setSnapshot(read(session));
