@@ -132,6 +132,18 @@ type RoomState = {
   lastSpeakersAt: number;
 };
 
+/**
+ * With max-bundle every m-section rides on the first one's transport, but werift repeats the ICE
+ * candidates in each: at 100 m-sections that is several KB per candidate address, and room offers
+ * must fit the signalling limit. Keep them in the first m-section only (the others are bundled).
+ */
+export function trimBundledCandidates(sdp: string): string {
+  const sections = sdp.split(/\r\n(?=m=)/);
+  return sections
+    .map((section, i) => (i <= 1 ? section : section.replace(/\r\na=(?:candidate:[^\r\n]*|end-of-candidates)(?=\r\n)/g, '')))
+    .join('\r\n');
+}
+
 export function createSfu(options: SfuOptions = {}): LocalSfu {
   const rooms = new Map<string, RoomState>();
   const byId = new Map<string, ParticipantState>();
@@ -192,7 +204,7 @@ export function createSfu(options: SfuOptions = {}): LocalSfu {
       await p.pc.setLocalDescription(offer);
       const local = p.pc.localDescription;
       if (!local || p.closed) return;
-      const answer = await p.signal({ type: 'offer', sdp: local.sdp });
+      const answer = await p.signal({ type: 'offer', sdp: trimBundledCandidates(local.sdp) });
       if (p.closed) return;
       await p.pc.setRemoteDescription(answer);
     });
