@@ -10,6 +10,7 @@ export type Param = SQLInputValue;
 /** A synchronous SQLite handle with a statement cache and a transaction helper. */
 export class Db {
   readonly raw: DatabaseSync;
+  readonly path: string;
   readonly #statements = new Map<string, StatementSync>();
   /** With synchronous FULL: syncs the commits of `relaxedTx` off the event loop (null with NORMAL). */
   readonly walSync: WalSync | null;
@@ -18,9 +19,9 @@ export class Db {
 
   constructor(dataDir: string, synchronous: 'full' | 'normal') {
     mkdirSync(dataDir, { recursive: true });
-    const path = join(dataDir, 'charla.sqlite');
-    this.raw = new DatabaseSync(path);
-    this.walSync = synchronous === 'full' ? new WalSync(path) : null;
+    this.path = join(dataDir, 'charla.sqlite');
+    this.raw = new DatabaseSync(this.path);
+    this.walSync = synchronous === 'full' ? new WalSync(this.path) : null;
     // WAL: readers never block the writer. synchronous FULL fsyncs the WAL on every commit, so an
     // acknowledged message survives power loss; NORMAL survives a crash of the process only.
     this.raw.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'};`);

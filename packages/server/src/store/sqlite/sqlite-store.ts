@@ -7,6 +7,7 @@ import * as accounts from './accounts.ts';
 import * as groups from './groups.ts';
 import { readLog } from './log.ts';
 import * as links from './links.ts';
+import { Checkpointer } from './checkpointer.ts';
 import * as rooms from './rooms.ts';
 
 /**
@@ -19,8 +20,17 @@ export class SqliteStore implements Store {
   readonly #db: Db;
   readonly appendsOrderAtCall = true;
 
+  readonly #checkpointer: Checkpointer;
+
   constructor(dataDir: string, synchronous: 'full' | 'normal' = 'full') {
     this.#db = new Db(dataDir, synchronous);
+    // Checkpoints run on their own thread (checkpoint-thread.ts), not inside a COMMIT on the event loop.
+    this.#db.raw.exec('PRAGMA wal_autocheckpoint = 0');
+    this.#checkpointer = new Checkpointer(this.#db.path, (error) => {
+      if (!this.#db.raw.isOpen) return;
+      this.#db.raw.exec('PRAGMA wal_autocheckpoint = 1000');
+      process.emitWarning(`SQLite checkpoint thread stopped (${error instanceof Error ? error.message : String(error)}): checkpoints run on the event loop again`);
+    });
   }
 
   async createAccount(account: AccountRecord, inviteTokenHash: Uint8Array | null) {
@@ -147,6 +157,7 @@ export class SqliteStore implements Store {
     return this.#db.get('SELECT 1 AS ok')?.ok === 1;
   }
   async close() {
+    await this.#checkpointer.close();
     this.#db.close();
   }
 }

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -63,5 +63,21 @@ test('[DEL-1] batches committed while a sync runs share the next one, and are an
     await store.saveAcks([{ groupId: 'g1', deviceId: sender.deviceId, seq: 7 }], []);
     assert.deepEqual(await store.listCursors(sender.deviceId), [{ groupId: 'g1', fromSeq: 1, toSeq: null, ackedSeq: 7 }]);
     assert.equal((await store.readLog('g1', 0, null, 100, 0)).length, 10);
+  });
+});
+
+test('the WAL is copied into the database file by the checkpoint thread, not by a commit on the event loop', async () => {
+  await withStore(async (store, sender, dir) => {
+    const file = join(dir, 'charla.sqlite');
+    const before = (await stat(file)).size;
+    for (let b = 0; b < 10; b++) await store.appendMessages(Array.from({ length: 100 }, (_, i) => message(sender, `c${b}-${i}-${'x'.repeat(300)}`)));
+    // Automatic checkpoints are off on the store's connection: only the thread grows the file.
+    let after = before;
+    for (let waited = 0; after <= before && waited < 5_000; waited += 50) {
+      await new Promise((r) => setTimeout(r, 50));
+      after = (await stat(file)).size;
+    }
+    assert.ok(after > before, `the database file grew from ${before} bytes (got ${after})`);
+    assert.equal((await store.readLog('g1', 0, null, 2_000, 0)).length, 1_000);
   });
 });
