@@ -31,56 +31,58 @@ describe('room frames', () => {
     const root = epochZeroSecret(newRoomSecret());
     const key = await keyFor(root, ALICE);
     const video = vp8Frame(true);
-    const enc = await encryptFrame(key, video, vp8ClearBytes(video), { epoch: 2, generation: 5 }, 41);
+    const enc = await encryptFrame(key, 'video', video, vp8ClearBytes(video), { epoch: 2, generation: 5 }, 41);
     assert.equal(enc.length, video.length + 16 + FRAME_TRAILER_BYTES);
     assert.deepEqual(enc.subarray(0, 10), video.subarray(0, 10), 'the header stays readable');
     assert.notDeepEqual(enc.subarray(10, 40), video.subarray(10, 40), 'the rest is not');
     const trailer = readFrameTrailer(enc);
     assert.deepEqual(trailer, { clearBytes: 10, epoch: 2, generation: 5, counter: 41 });
-    assert.deepEqual(await decryptFrame(key, enc, trailer!), video);
+    assert.deepEqual(await decryptFrame(key, 'video', enc, trailer!), video);
 
     const audio = new Uint8Array(80).fill(3);
-    const encAudio = await encryptFrame(key, audio, 0, { epoch: 0, generation: 0 }, 42);
+    const encAudio = await encryptFrame(key, 'audio', audio, 0, { epoch: 0, generation: 0 }, 42);
     assert.notDeepEqual(encAudio.subarray(0, 80), audio);
-    assert.deepEqual(await decryptFrame(key, encAudio, readFrameTrailer(encAudio)!), audio);
+    assert.deepEqual(await decryptFrame(key, 'audio', encAudio, readFrameTrailer(encAudio)!), audio);
   });
 
   it('[ROOM-13] fails with a wrong key: another room, another sender, another generation', async () => {
     const root = epochZeroSecret(newRoomSecret());
     const key = await keyFor(root, ALICE);
     const frame = vp8Frame(false);
-    const enc = await encryptFrame(key, frame, 3, { epoch: 0, generation: 0 }, 1);
+    const enc = await encryptFrame(key, 'video', frame, 3, { epoch: 0, generation: 0 }, 1);
     const t = readFrameTrailer(enc)!;
-    assert.equal(await decryptFrame(await keyFor(epochZeroSecret(newRoomSecret()), ALICE), enc, t), undefined);
-    assert.equal(await decryptFrame(await keyFor(root, BOB), enc, t), undefined);
-    assert.equal(await decryptFrame(await keyFor(ratchetRoot(root), ALICE), enc, t), undefined);
+    assert.equal(await decryptFrame(await keyFor(epochZeroSecret(newRoomSecret()), ALICE), 'video', enc, t), undefined);
+    assert.equal(await decryptFrame(await keyFor(root, BOB), 'video', enc, t), undefined);
+    assert.equal(await decryptFrame(await keyFor(ratchetRoot(root), ALICE), 'video', enc, t), undefined);
   });
 
   it('fails when any part is tampered with: clear header, ciphertext, tag or trailer', async () => {
     const key = await keyFor(epochZeroSecret(newRoomSecret()), ALICE);
     const frame = vp8Frame(true);
-    const enc = await encryptFrame(key, frame, 10, { epoch: 1, generation: 1 }, 7);
+    const enc = await encryptFrame(key, 'video', frame, 10, { epoch: 1, generation: 1 }, 7);
     for (const index of [0, 5, 12, enc.length - FRAME_TRAILER_BYTES - 1, enc.length - 6]) {
       const bad = new Uint8Array(enc);
       bad[index]! ^= 0x01;
       const t = readFrameTrailer(bad);
-      assert.ok(!t || (await decryptFrame(key, bad, t)) === undefined, `flipping byte ${index} must not decrypt`);
+      assert.ok(!t || (await decryptFrame(key, 'video', bad, t)) === undefined, `flipping byte ${index} must not decrypt`);
     }
+    // The same frame presented as audio (a swapped track) does not open.
+    assert.equal(await decryptFrame(key, 'audio', enc, readFrameTrailer(enc)!), undefined);
     // Moving the boundary of the clear header is tampering too.
     const moved = new Uint8Array(enc);
     moved[enc.length - FRAME_TRAILER_BYTES] = 3;
-    assert.equal(await decryptFrame(key, moved, readFrameTrailer(moved)!), undefined);
+    assert.equal(await decryptFrame(key, 'video', moved, readFrameTrailer(moved)!), undefined);
   });
 
   it('uses a distinct nonce per counter and rejects what is not a frame', async () => {
     const key = await keyFor(epochZeroSecret(newRoomSecret()), ALICE);
     const frame = new Uint8Array(64);
-    const a = await encryptFrame(key, frame, 0, { epoch: 0, generation: 0 }, 1);
-    const b = await encryptFrame(key, frame, 0, { epoch: 0, generation: 0 }, 2);
+    const a = await encryptFrame(key, 'audio', frame, 0, { epoch: 0, generation: 0 }, 1);
+    const b = await encryptFrame(key, 'audio', frame, 0, { epoch: 0, generation: 0 }, 2);
     assert.notDeepEqual(a.subarray(0, 64), b.subarray(0, 64));
     assert.equal(readFrameTrailer(new Uint8Array(10)), undefined);
     assert.equal(readFrameTrailer(frame), undefined, 'no magic byte');
-    await assert.rejects(encryptFrame(key, frame, 0, { epoch: 0, generation: 0 }, 2 ** 32));
-    await assert.rejects(encryptFrame(key, frame, 0, { epoch: 70_000, generation: 0 }, 0));
+    await assert.rejects(encryptFrame(key, 'audio', frame, 0, { epoch: 0, generation: 0 }, 2 ** 32));
+    await assert.rejects(encryptFrame(key, 'audio', frame, 0, { epoch: 70_000, generation: 0 }, 0));
   });
 });

@@ -5,7 +5,10 @@ import type { SenderKeyMaterial } from './room-ratchet.ts';
  *
  *   frame = clear header || AES-128-GCM(ciphertext || tag 16) || trailer 10
  *   trailer = clearBytes u8 || epoch u16 || generation u16 || counter u32 || 0xCA
- *   nonce   = salt XOR (0^8 || counter)          AAD = clear header || trailer
+ *   nonce   = salt XOR (0^8 || counter)          AAD = clear header || trailer || kind
+ *
+ * `kind` (one byte, not sent: 'a' for audio, 'v' for video) binds a frame to its track's kind, so
+ * a sender's audio cannot be passed off as its video or the other way round.
  *
  * The clear header is the VP8 payload header (10 bytes on key frames, 3 otherwise): the packetizer
  * and the receiver's jitter buffer read it, and the SFU needs nothing else. It is authenticated.
@@ -20,6 +23,7 @@ const MAX_U16 = 0xffff;
 export const MAX_FRAME_COUNTER = 0xffff_ffff;
 
 export type FrameKeyId = { epoch: number; generation: number };
+export type FrameKind = 'audio' | 'video';
 export type FrameTrailer = FrameKeyId & { clearBytes: number; counter: number };
 /** A sender key ready for WebCrypto: import once, use for every frame of that (epoch, generation). */
 export type FrameKey = { key: CryptoKey; salt: Uint8Array };
@@ -66,16 +70,22 @@ export function readFrameTrailer(frame: Uint8Array): FrameTrailer | undefined {
   return { clearBytes, epoch: view.getUint16(1), generation: view.getUint16(3), counter: view.getUint32(5) };
 }
 
-export async function encryptFrame(key: FrameKey, frame: Uint8Array, clearBytes: number, id: FrameKeyId, counter: number): Promise<Uint8Array> {
+function additionalData(clear: Uint8Array, trailer: Uint8Array, kind: FrameKind): Uint8Array<ArrayBuffer> {
+  const aad = new Uint8Array(clear.length + FRAME_TRAILER_BYTES + 1);
+  aad.set(clear, 0);
+  aad.set(trailer, clear.length);
+  aad[aad.length - 1] = kind === 'audio' ? 0x61 : 0x76;
+  return aad;
+}
+
+export async function encryptFrame(key: FrameKey, kind: FrameKind, frame: Uint8Array, clearBytes: number, id: FrameKeyId, counter: number): Promise<Uint8Array> {
   if (!Number.isInteger(clearBytes) || clearBytes < 0 || clearBytes > 255 || clearBytes > frame.length) throw new RangeError('bad clear header length');
   if (!Number.isInteger(id.epoch) || id.epoch < 0 || id.epoch > MAX_U16) throw new RangeError('epoch out of range');
   if (!Number.isInteger(id.generation) || id.generation < 0 || id.generation > MAX_U16) throw new RangeError('generation out of range');
   if (!Number.isInteger(counter) || counter < 0 || counter > MAX_FRAME_COUNTER) throw new RangeError('frame counter exhausted');
   const trailer = writeTrailer({ ...id, clearBytes, counter });
   const clear = frame.subarray(0, clearBytes);
-  const aad = new Uint8Array(clearBytes + FRAME_TRAILER_BYTES);
-  aad.set(clear, 0);
-  aad.set(trailer, clearBytes);
+  const aad = additionalData(clear, trailer, kind);
   const sealed = new Uint8Array(
     await globalThis.crypto.subtle.encrypt(
       { name: 'AES-GCM', iv: nonceFor(key.salt, counter), additionalData: aad, tagLength: 128 },
@@ -91,11 +101,9 @@ export async function encryptFrame(key: FrameKey, frame: Uint8Array, clearBytes:
 }
 
 /** The original frame, or undefined when it does not authenticate under `key` (drop it). */
-export async function decryptFrame(key: FrameKey, frame: Uint8Array, trailer: FrameTrailer): Promise<Uint8Array | undefined> {
+export async function decryptFrame(key: FrameKey, kind: FrameKind, frame: Uint8Array, trailer: FrameTrailer): Promise<Uint8Array | undefined> {
   const { clearBytes } = trailer;
-  const aad = new Uint8Array(clearBytes + FRAME_TRAILER_BYTES);
-  aad.set(frame.subarray(0, clearBytes), 0);
-  aad.set(frame.subarray(frame.length - FRAME_TRAILER_BYTES), clearBytes);
+  const aad = additionalData(frame.subarray(0, clearBytes), frame.subarray(frame.length - FRAME_TRAILER_BYTES), kind);
   try {
     const plain = new Uint8Array(
       await globalThis.crypto.subtle.decrypt(

@@ -13,5 +13,6 @@ export {
   MAX_FRAME_COUNTER,
   type FrameKey,
   type FrameKeyId,
+  type FrameKind,
   type FrameTrailer,
 } from './room-frame.ts';

@@ -47,7 +47,7 @@ inLoopbackNamespace(
       const pages = new Map<string, { page: Page; context: BrowserContext; id: string }>();
 
       before(async () => {
-        server = await bootWebServer({ CHARLA_SFU_INTERFACE: '127.0.0.1', CHARLA_SFU_ANNOUNCED_ADDRESSES: '127.0.0.1', CHARLA_ROOM_RESUME_GRACE_MS: '30000' });
+        server = await bootWebServer({ CHARLA_SFU_INTERFACE: '127.0.0.1', CHARLA_SFU_ANNOUNCED_ADDRESSES: '127.0.0.1', CHARLA_ROOM_RESUME_GRACE_MS: '30000', CHARLA_LOG_LEVEL: process.env['ROOMS_LOG'] ?? 'silent' });
         browser = await launchMediaBrowser();
         const store = new MemoryStore();
         await registerAccount(store, { serverUrl: server.url, username: 'host', password: 'a safe password' });
@@ -82,13 +82,17 @@ inLoopbackNamespace(
         const page = await context.newPage();
         await page.addInitScript((wrongKey) => {
           if (wrongKey) (globalThis as unknown as { __charlaRoomTest: unknown }).__charlaRoomTest = { wrongMediaKey: true };
-          // Remember the page's sockets so that a test can cut them as a network drop would.
+          // A network drop for signalling: the test cuts the page's sockets, and until
+          // `__offlineUntil` new ones go to a path the server refuses (same origin, as the page's
+          // content security policy demands), so reconnection attempts fail and back off.
           const sockets: WebSocket[] = [];
           const Native = WebSocket;
-          (globalThis as unknown as { __sockets: WebSocket[] }).__sockets = sockets;
+          const w = globalThis as unknown as { __sockets: WebSocket[]; __offlineUntil: number };
+          w.__sockets = sockets;
+          w.__offlineUntil = 0;
           globalThis.WebSocket = class extends Native {
             constructor(url: string | URL, protocols?: string | string[]) {
-              super(url, protocols);
+              super(Date.now() < w.__offlineUntil ? new URL('/offline', url) : url, protocols);
               sockets.push(this);
             }
           };
@@ -132,18 +136,20 @@ inLoopbackNamespace(
        * few frames a second, while a page without the key decodes none at all.
        */
       async function decodes(viewer: string, from: string[], timeoutMs = 40_000): Promise<void> {
-        // Ids are read again: a page whose resumption failed comes back as a new participant.
-        const ids = await Promise.all(from.map((n) => hook(n, (r) => r.me.participantId)));
         const start = await stats(viewer);
-        const grown: Record<string, { frames: number; samples: number }> = Object.fromEntries(ids.map((id) => [id, { frames: 0, samples: 0 }]));
+        const grown: Record<string, { frames: number; samples: number }> = {};
         const deadline = Date.now() + timeoutMs;
         let prev: Stats = start;
         let last: Stats = start;
+        let ids: string[] = [];
         while (Date.now() < deadline) {
+          // Read each time: a page whose resumption failed comes back as a new participant.
+          ids = await Promise.all(from.map((n) => hook(n, (r) => r.me.participantId)));
           last = await stats(viewer);
           for (const id of ids) {
-            grown[id]!.frames += Math.max(0, (last[id]?.framesDecoded ?? 0) - (prev[id]?.framesDecoded ?? 0));
-            grown[id]!.samples += Math.max(0, decodedSamples(last[id]) - decodedSamples(prev[id]));
+            const g = (grown[id] ??= { frames: 0, samples: 0 });
+            g.frames += Math.max(0, (last[id]?.framesDecoded ?? 0) - (prev[id]?.framesDecoded ?? 0));
+            g.samples += Math.max(0, decodedSamples(last[id]) - decodedSamples(prev[id]));
           }
           prev = last;
           const ok = ids.every((id) => grown[id]!.frames >= 5 && grown[id]!.samples >= 4800);
@@ -222,6 +228,8 @@ inLoopbackNamespace(
       test('a removed participant is cut off and the rest switch to a fresh key and go on', async () => {
         const dani = pages.get('dani')!;
         const daniId = await hook('dani', (r) => r.me.participantId);
+        // Keep dani's session object: the page forgets it once the call ended.
+        await dani.page.evaluate(() => ((window as unknown as { __kept?: Hook }).__kept = (window as unknown as Win).__charlaRoom));
         await pages.get('ana')!.page.evaluate((id) => (window as unknown as Win).__charlaRoom!.remove(id), daniId);
         await dani.page.getByRole('heading', { name: 'You were removed from the call' }).waitFor();
         // The host rotated: everyone who stays sends and receives under epoch 1, which dani never got.
@@ -229,6 +237,14 @@ inLoopbackNamespace(
           await pages.get(name)!.page.waitForFunction(() => (window as unknown as Win).__charlaRoom!.keyEpoch === 1, undefined, { timeout: 10_000 });
         }
         await Promise.all([decodes('ana', ['bruno', 'carla']), decodes('bruno', ['ana', 'carla']), decodes('carla', ['ana', 'bruno'])]);
+        assert.deepEqual(
+          await dani.page.evaluate(() => {
+            const kept = (window as unknown as { __kept: Hook }).__kept;
+            return { state: kept.state, keyEpoch: kept.keyEpoch };
+          }),
+          { state: 'removed', keyEpoch: 0 },
+          'dani never got the new epoch',
+        );
         const frames = await hook('bruno', (r) => r.workerStats());
         assert.ok(frames.encrypted > 0);
         pages.delete('dani');
@@ -236,16 +252,26 @@ inLoopbackNamespace(
 
       test('a page that loses its network for a few seconds comes back into the call by itself', async () => {
         const carla = pages.get('carla')!;
-        // Offline alone leaves open sockets and WebRTC up in Chromium, so the drop also cuts the
-        // page's sockets; while offline, reconnection attempts fail and back off.
-        await carla.context.setOffline(true);
-        await carla.page.evaluate(() => (globalThis as unknown as { __sockets: WebSocket[] }).__sockets.forEach((s) => s.close(4000, 'network lost')));
-        await carla.page.waitForFunction(() => (window as unknown as Win).__charlaRoom?.state === 'reconnecting');
-        await sleep(4000);
-        await carla.context.setOffline(false);
-        await carla.page.waitForFunction(() => (window as unknown as Win).__states?.includes('reconnecting') && (window as unknown as Win).__charlaRoom?.state === 'joined', undefined, {
-          timeout: 30_000,
+        // Chromium's offline emulation leaves WebSockets and WebRTC up (and lets new sockets connect
+        // and then lose their frames), so the drop is made by hand: the page's sockets are cut and
+        // for 4 s no new one connects. The session must notice, back off, resume, and rebuild media.
+        await carla.page.evaluate(() => {
+          const w = globalThis as unknown as { __sockets: WebSocket[]; __offlineUntil: number };
+          w.__offlineUntil = Date.now() + 4000;
+          w.__sockets.forEach((s) => s.close(4000, 'network lost'));
         });
+        const history = () =>
+          carla.page.evaluate(() =>
+            JSON.stringify({
+              states: (window as unknown as Win).__states,
+              sockets: (globalThis as unknown as { __sockets: WebSocket[] }).__sockets.map((x) => `${x.url} ${x.readyState}`),
+            }),
+          );
+        await carla.page.waitForFunction(() => (window as unknown as Win).__charlaRoom?.state === 'reconnecting', undefined, { polling: 100 }).catch(async (error: unknown) => assert.fail(`no drop noticed: ${await history()} ${String(error)}`));
+        await sleep(4000);
+        await carla.page
+          .waitForFunction(() => (window as unknown as Win).__charlaRoom?.state === 'joined', undefined, { timeout: 30_000, polling: 200 })
+          .catch(async (error: unknown) => assert.fail(`not back: ${await history()} ${String(error)}`));
         await Promise.all([decodes('carla', ['ana', 'bruno']), decodes('ana', ['carla']), decodes('bruno', ['carla'])]);
       });
     });

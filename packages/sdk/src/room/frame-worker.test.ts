@@ -75,7 +75,7 @@ describe('frame worker', () => {
 
   it('drops frames under a key it was never given (a wrong link secret)', async () => {
     const wrong = await importFrameKeyForTest(epochZeroSecret(newRoomSecret()), A);
-    const forged = await encryptFrame(wrong, vp8(true, 5), 10, { epoch: 0, generation: 0 }, 77);
+    const forged = await encryptFrame(wrong, 'video', vp8(true, 5), 10, { epoch: 0, generation: 0 }, 77);
     assert.deepEqual(await run({ side: 'recv', kind: 'video', participantId: A }, [forged]), []);
     post({ t: 'stats', requestId: 1 });
     const stats = replies.find((r) => r.requestId === 1)!.stats;
@@ -86,7 +86,7 @@ describe('frame worker', () => {
   it('derives later generations forward, and forgets a whole epoch on request', async () => {
     const g3 = ratchetRoot(ratchetRoot(ratchetRoot(e0)));
     const key = await importFrameKeyForTest(g3, B);
-    const frame = await encryptFrame(key, vp8(false, 6), 3, { epoch: 0, generation: 3 }, 0);
+    const frame = await encryptFrame(key, 'video', vp8(false, 6), 3, { epoch: 0, generation: 3 }, 0);
     assert.equal((await run({ side: 'recv', kind: 'video', participantId: B }, [frame])).length, 1);
     post({ t: 'forget', epoch: 0 });
     assert.deepEqual(await run({ side: 'recv', kind: 'video', participantId: B }, [frame]), []);
@@ -102,12 +102,12 @@ describe('frame worker in a long call', () => {
     for (let g = 1; g <= 600; g++) {
       root = ratchetRoot(root);
       if (g % 200 !== 0) continue;
-      const frame = await encryptFrame(await importFrameKeyForTest(root, A), vp8(false, g & 0xff), 3, { epoch: 7, generation: g }, 0);
+      const frame = await encryptFrame(await importFrameKeyForTest(root, A), 'video', vp8(false, g & 0xff), 3, { epoch: 7, generation: g }, 0);
       assert.equal((await run({ side: 'recv', kind: 'video', participantId: A }, [frame])).length, 1, `generation ${g}`);
     }
     // A jump far beyond what it derived is refused (bounded work per frame).
     for (let g = 601; g <= 1000; g++) root = ratchetRoot(root);
-    const far = await encryptFrame(await importFrameKeyForTest(root, A), vp8(false, 1), 3, { epoch: 7, generation: 1000 }, 0);
+    const far = await encryptFrame(await importFrameKeyForTest(root, A), 'video', vp8(false, 1), 3, { epoch: 7, generation: 1000 }, 0);
     assert.deepEqual(await run({ side: 'recv', kind: 'video', participantId: A }, [far]), []);
   });
 });

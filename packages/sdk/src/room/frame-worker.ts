@@ -108,17 +108,17 @@ async function encrypt(frame: EncodedFrame, kind: 'audio' | 'video', controller:
   counters.set(counterId, counter + 1);
   const data = new Uint8Array(frame.data);
   const clear = kind === 'video' ? vp8ClearBytes(data) : 0;
-  const out = await encryptFrame(await key, data, clear, { epoch: s.epoch, generation: s.generation }, counter);
+  const out = await encryptFrame(await key, kind, data, clear, { epoch: s.epoch, generation: s.generation }, counter);
   frame.data = out.buffer as ArrayBuffer;
   stats.encrypted++;
   controller.enqueue(frame);
 }
 
-async function decrypt(frame: EncodedFrame, participantId: string, controller: TransformStreamDefaultController<EncodedFrame>): Promise<void> {
+async function decrypt(frame: EncodedFrame, kind: 'audio' | 'video', participantId: string, controller: TransformStreamDefaultController<EncodedFrame>): Promise<void> {
   const data = new Uint8Array(frame.data);
   const trailer = readFrameTrailer(data);
   const key = trailer && frameKey(participantId, trailer.epoch, trailer.generation);
-  const plain = trailer && key ? await decryptFrame(await key, data, trailer) : undefined;
+  const plain = trailer && key ? await decryptFrame(await key, kind, data, trailer) : undefined;
   if (!plain) {
     count(stats.dropped, participantId);
     stats.why[!trailer ? 'notEncrypted' : !key ? 'noKey' : 'notAuthentic']++;
@@ -132,7 +132,7 @@ async function decrypt(frame: EncodedFrame, participantId: string, controller: T
 function pipe(readable: ReadableStream<EncodedFrame>, writable: WritableStream<EncodedFrame>, options: TransformOptions): void {
   const transform = new TransformStream<EncodedFrame, EncodedFrame>({
     transform: (frame, controller) =>
-      (options.side === 'send' ? encrypt(frame, options.kind, controller) : decrypt(frame, options.participantId, controller)).catch(() => undefined),
+      (options.side === 'send' ? encrypt(frame, options.kind, controller) : decrypt(frame, options.kind, options.participantId, controller)).catch(() => undefined),
   });
   readable.pipeThrough(transform).pipeTo(writable).catch(() => undefined);
 }

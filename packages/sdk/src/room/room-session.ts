@@ -420,10 +420,13 @@ export class RoomSession {
     const wasIn = this.#state === 'joined' || this.#state === 'reconnecting';
     if (!wasIn && this.#state !== 'lobby') return;
     if (this.#state !== 'reconnecting') this.#emit('error', new RoomError('NETWORK', `connection lost (${reason}): reconnecting`));
-    this.#socket?.close();
+    // Forget them before closing: closing reports back through onClose, which must not re-enter.
+    const socket = this.#socket;
+    const link = this.#link;
     this.#socket = undefined;
-    this.#link?.close();
     this.#link = undefined;
+    socket?.close();
+    link?.close();
     // A guest dropped from the lobby has no resume token: it knocks again.
     this.#state = 'reconnecting';
     for (const p of this.#peers.values()) {
@@ -680,6 +683,8 @@ export class RoomSession {
     this.#offers = this.#offers
       .then(() => this.#localReady)
       .then(async () => {
+        // An offer for a connection already replaced (a reconnection) is moot.
+        if (this.#link !== link || this.#socket !== socket) return;
         const answer = await link.answer(sdp);
         if (this.#socket === socket) socket.send({ t: 'answer', sdp: answer });
       })

@@ -24,6 +24,8 @@ const PING_INTERVAL_MS = 5_000;
  */
 const PING_TIMEOUT_MS = 15_000;
 const MAX_FRAME_CHARS = 200_000;
+/** A socket that neither opens nor fails (a black-holed network) is given up after this long. */
+const CONNECT_TIMEOUT_MS = 10_000;
 
 type Pending = { resolve: (frame: ServerFrame) => void; reject: (error: Error) => void; timer: ReturnType<typeof setTimeout> };
 
@@ -50,8 +52,12 @@ export class RoomSocket {
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
     this.#ws = new WebSocket(url);
     this.opened = new Promise((resolve, reject) => {
-      this.#ws.addEventListener('open', () => resolve(), { once: true });
-      this.#ws.addEventListener('close', () => reject(new RoomError('NETWORK', 'could not reach the room server')), { once: true });
+      const timer = setTimeout(() => {
+        reject(new RoomError('NETWORK', 'the room server did not answer'));
+        this.close();
+      }, CONNECT_TIMEOUT_MS);
+      this.#ws.addEventListener('open', () => (clearTimeout(timer), resolve()), { once: true });
+      this.#ws.addEventListener('close', () => (clearTimeout(timer), reject(new RoomError('NETWORK', 'could not reach the room server'))), { once: true });
     });
     this.opened.catch(() => undefined);
     this.#ws.addEventListener('message', (event) => {
