@@ -206,6 +206,7 @@ inLoopbackNamespace(
         // The host hears nothing but sees who knocks, and the People button counts them.
         await host.getByRole('status').filter({ hasText: 'Carla wants to join the call' }).waitFor();
         await host.getByRole('button', { name: 'People, 1 waiting' }).waitFor();
+        assert.equal(await host.title(), '(1) Video call');
         const lobby = await people(host);
         await lobby.getByRole('button', { name: 'Let Carla in' }).waitFor();
         await shot(host, 'host-lobby');

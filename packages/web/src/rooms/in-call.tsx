@@ -66,6 +66,12 @@ export function InCall({ session, room, inviteLink, onLeave }: Props) {
     return () => clearTimeout(timer);
   }, [notice]);
 
+  // Someone waiting shows in the tab's title too, for a host looking at another tab.
+  const waiting = isHost ? room.lobby.length : 0;
+  useEffect(() => {
+    document.title = waiting > 0 ? `(${waiting}) ${t('callTitle')}` : t('callTitle');
+  }, [waiting, t]);
+
   // The last person heard stays on the big tile until someone else speaks.
   const speaking = room.participants.find((p) => p.speaking)?.participantId;
   useEffect(() => {
@@ -84,7 +90,7 @@ export function InCall({ session, room, inviteLink, onLeave }: Props) {
 
   const tiles = useMemo<TileModel[]>(
     () => [
-      { id: room.me.participantId, name: room.me.name, role: room.me.role, media: { audio: mic, video: cam, screen }, stream: room.localStream, speaking: false, local: true },
+      { id: room.me.participantId, name: room.me.name, role: room.me.role, media: { audio: mic, video: cam, screen }, stream: room.localStream, speaking: mic && room.speakers.includes(room.me.participantId), local: true },
       ...room.participants.map((p) => ({ id: p.participantId, name: p.name, role: p.role, media: p.media, stream: p.stream, speaking: p.speaking, local: false })),
     ],
     [room, mic, cam, screen],

@@ -11,9 +11,11 @@ export interface RoomSnapshot {
   chat: RoomChatMessage[];
   localStream: MediaStream | undefined;
   media: RoomMedia;
+  /** Who speaks now, loudest first, this page included (participants() carries the others' flag). */
+  speakers: string[];
 }
 
-function read(session: RoomSession): RoomSnapshot {
+function read(session: RoomSession, speakers: string[]): RoomSnapshot {
   return {
     state: session.state,
     me: { ...session.me },
@@ -24,6 +26,7 @@ function read(session: RoomSession): RoomSnapshot {
     chat: session.chat().slice(),
     localStream: session.localStream,
     media: { ...session.media },
+    speakers,
   };
 }
 
@@ -32,17 +35,22 @@ function read(session: RoomSession): RoomSnapshot {
  * message, or who is speaking). The session is mutable; React gets a fresh copy each time.
  */
 export function useRoom(session: RoomSession): RoomSnapshot {
-  const [snapshot, setSnapshot] = useState(() => read(session));
+  const [snapshot, setSnapshot] = useState(() => read(session, []));
   useEffect(() => {
-    const update = (): void => setSnapshot(read(session));
+    let speakers: string[] = [];
+    const update = (): void => setSnapshot(read(session, speakers));
+    const spoke = (ids: string[]): void => {
+      speakers = ids;
+      update();
+    };
     update();
     session.on('change', update);
     session.on('chat', update);
-    session.on('speakers', update);
+    session.on('speakers', spoke);
     return () => {
       session.off('change', update);
       session.off('chat', update);
-      session.off('speakers', update);
+      session.off('speakers', spoke);
     };
   }, [session]);
   return snapshot;
