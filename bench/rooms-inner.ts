@@ -92,7 +92,8 @@ async function main(): Promise<void> {
   const status = process.env.ROOMS_STATUS
     ? setInterval(() => {
         const stats = sfu.stats('bench');
-        console.error(`status: sfu cpu ${cpuMs(sfuPid)} ms, load ${JSON.stringify(sfu.load())}, forwarded ${stats?.forwardedPackets ?? 0}, with media ${firstMedia.size}, disconnected ${disconnected.length}, pending answers ${answers.size}`);
+        const generators = workers.reduce((sum, w) => sum + (w.pid ? cpuMs(w.pid) : 0), 0);
+        console.error(`status: sfu cpu ${cpuMs(sfuPid)} ms, generators cpu ${generators} ms, load ${JSON.stringify(sfu.load())}, forwarded ${stats?.forwardedPackets ?? 0}, with media ${firstMedia.size}, disconnected ${disconnected.length}, pending answers ${answers.size}`);
       }, 5000)
     : undefined;
   const ids = Array.from({ length: config.participants }, (_, i) => `p${String(i).padStart(2, '0')}`);
@@ -115,6 +116,10 @@ async function main(): Promise<void> {
     }));
     negotiated.push(participant.negotiated());
     await sleep(config.joinIntervalMs);
+    // One join at a time: the next participant joins once this one receives media (or after 20 s),
+    // so each join time is that of one person entering a room of i others, not of a stampede.
+    const waitUntil = Date.now() + 20_000;
+    while (i > 0 && !firstMedia.has(id) && Date.now() < waitUntil) await sleep(20);
   }
   await Promise.allSettled(negotiated);
   const deadline = Date.now() + 60_000;
@@ -126,6 +131,8 @@ async function main(): Promise<void> {
   for (const worker of workers) command(worker, { t: 'reset' });
   await sleep(200);
   const cpu0 = cpuMs(sfuPid);
+  const generatorCpu = () => workers.reduce((sum, w) => sum + (w.pid ? cpuMs(w.pid) : 0), 0);
+  const gen0 = generatorCpu();
   const packets0 = sfu.stats('bench')?.forwardedPackets ?? 0;
   const t0 = performance.now();
   const streamSamples: number[] = [];
@@ -135,6 +142,7 @@ async function main(): Promise<void> {
   // The load push lags by up to a second: read the SFU's counters, then the receivers'.
   await sleep(1100);
   const cpu1 = cpuMs(sfuPid);
+  const gen1 = generatorCpu();
   const packets1 = sfu.stats('bench')?.forwardedPackets ?? 0;
   const elapsedMs = performance.now() - t0;
 
@@ -179,6 +187,7 @@ async function main(): Promise<void> {
     joinMs: { p50: percentile(joinTimes, 50), p99: percentile(joinTimes, 99), max: joinTimes.at(-1) ?? NaN },
     measureMs: elapsedMs,
     sfuCpuCores: cpuCores,
+    generatorCpuCores: (gen1 - gen0) / elapsedMs,
     forwardedStreams,
     cpuPctPerStream: (cpuCores * 100) / forwardedStreams,
     forwardedPacketsPerSecond: ((packets1 - packets0) * 1000) / elapsedMs,
