@@ -6,7 +6,7 @@ import type { ProfileSummary } from './profile.ts';
  * `npm run bench -- --only=rooms`: one 50-participant room on one `charla sfu` process pinned to
  * CPU 0, synthetic werift participants in 5 generator processes on the other CPU(s), all inside a
  * loopback-only network namespace (house rule for media: this re-executes bench/rooms-inner.ts
- * under `unshare -n`). Knobs (environment): ROOMS_PARTICIPANTS (50), ROOMS_LAST_N (4),
+ * under `unshare -n`). Knobs (environment): ROOMS_PARTICIPANTS (50), ROOMS_LAST_N (3),
  * ROOMS_AUDIO_TOP_K (3), ROOMS_WORKERS (5), ROOMS_WARMUP_MS, ROOMS_MEASURE_MS, ROOMS_PROFILE_DIR
  * (run the SFU under --cpu-prof and summarise it).
  */
@@ -61,7 +61,7 @@ const num = (name: string, fallback: number): number => {
 export function roomsConfig(quick: boolean): RoomsConfig {
   return {
     participants: num('ROOMS_PARTICIPANTS', quick ? 20 : 50),
-    lastN: num('ROOMS_LAST_N', 4),
+    lastN: num('ROOMS_LAST_N', 3),
     audioTopK: num('ROOMS_AUDIO_TOP_K', 3),
     workers: num('ROOMS_WORKERS', 5),
     joinIntervalMs: num('ROOMS_JOIN_INTERVAL_MS', 100),
