@@ -20,7 +20,7 @@ export function inLoopbackNamespace(name: string, thisFile: string, body: () => 
       it('is skipped', { skip: `cannot create a network namespace: ${reason}` }, () => {});
       return;
     }
-    it('passes inside `unshare -n`', { timeout: options.timeoutMs ?? 180_000 }, async () => {
+    it('passes inside `unshare -n`', { timeout: options.timeoutMs ?? 180_000 }, async (t) => {
       assert.equal(reason, undefined, `cannot create a network namespace: ${reason}`);
       const env: NodeJS.ProcessEnv = { ...process.env, CHARLA_NETNS: '1' };
       // Otherwise the inner `node --test` would talk the runner's child protocol to nobody.
@@ -28,12 +28,28 @@ export function inLoopbackNamespace(name: string, thisFile: string, body: () => 
       const child = spawn(
         'unshare',
         ['-n', 'sh', '-c', 'ip link set lo up && exec "$0" --test --test-reporter=spec "$1"', process.execPath, thisFile],
-        { env, stdio: ['ignore', 'pipe', 'pipe'] },
+        // Its own process group, so that a timeout can take down the inner run and its browsers.
+        { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
       );
+      const killGroup = () => {
+        try {
+          if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          // Already gone.
+        }
+      };
+      // On a timeout (or a cancelled run) the runner aborts t.signal; nothing may outlive it.
+      t.signal.addEventListener('abort', () => {
+        killGroup();
+        console.log(`${output}\n(${name}: timed out; the inner run was killed)`);
+      }, { once: true });
+      process.once('exit', killGroup);
       let output = '';
       child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
       child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
       const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      process.off('exit', killGroup);
+      killGroup(); // stray grandchildren (a browser the inner run failed to close)
       console.log(output);
       assert.equal(code, 0, `${name} failed inside the namespace (output above)`);
     });
