@@ -157,6 +157,8 @@ export class SqliteStore implements Store {
     return this.#db.get('SELECT 1 AS ok')?.ok === 1;
   }
   async close() {
+    // A WAL sync still running finishes on an open file (its callers are waiting for it).
+    await this.#db.durable().catch(() => undefined);
     await this.#checkpointer.close();
     this.#db.close();
   }
