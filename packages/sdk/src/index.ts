@@ -20,6 +20,7 @@ export {
   type RoomJoinOptions,
   type Quality,
   type ReceiveStats,
+  type SendStats,
 } from './room/room-session.ts';
 export { RoomError } from './room/room-socket.ts';
 export { roomLink, parseRoomLink, newRoomSecret, roomAccessKey, type RoomLink } from '@charla/crypto';

@@ -21,6 +21,7 @@ type Hook = {
   keyEpoch: number;
   me: { participantId: string };
   receiveStats(): Promise<Stats>;
+  sendStats(): Promise<unknown>;
   workerStats(): Promise<{ encrypted: number; decrypted: Record<string, number>; dropped: Record<string, number>; why: { notEncrypted: number; noKey: number; notAuthentic: number } }>;
   lock(on: boolean): Promise<void>;
   setLobby(on: boolean): Promise<void>;
@@ -158,12 +159,14 @@ inLoopbackNamespace(
         }
         const worker = await hook(viewer, (r) => r.workerStats());
         const history = await Promise.all([viewer, ...from].map(async (n) => [n, await pages.get(n)!.page.evaluate(() => (window as unknown as Win).__states)]));
-        assert.fail(`${viewer} does not decode ${from.join(', ')}: ${JSON.stringify({ start, last, worker, ids, history })}`);
+        const senders = await Promise.all(from.map(async (n) => [n, await hook(n, (r) => r.sendStats())]));
+        assert.fail(`${viewer} does not decode ${from.join(', ')}: ${JSON.stringify({ start, last, worker, ids, history, senders })}`);
       }
 
       test('three pages join from the link and each decodes every other one’s video and audio', async () => {
         await join('ana', roomLink(server.url, room.roomId, room.secret, room.hostToken));
-        await Promise.all([join('bruno', guestLink()), join('carla', guestLink())]);
+        await join('bruno', guestLink());
+        await join('carla', guestLink());
         await Promise.all([decodes('ana', ['bruno', 'carla']), decodes('bruno', ['ana', 'carla']), decodes('carla', ['ana', 'bruno'])]);
         // What the SFU forwards is ciphertext: no page ever received a frame without our trailer.
         for (const name of ['ana', 'bruno', 'carla']) {

@@ -2,6 +2,8 @@ import type { TransformOptions } from './frame-worker-api.ts';
 
 export type Kind = 'audio' | 'video';
 export type Quality = 'good' | 'fair' | 'poor';
+export type SendStats = { framesEncoded: number; keyFramesEncoded: number; pliCount: number; firCount: number; packetsSent: number };
+
 /**
  * Per participant, summed over its received tracks. Audio: `totalSamplesReceived` includes
  * concealment (made-up samples while packets are missing), so decoded audio is the difference.
@@ -170,6 +172,17 @@ export class MediaLink {
       if (!pid) return;
       const entry = (out[pid] ??= { framesDecoded: 0, keyFramesDecoded: 0, totalSamplesReceived: 0, concealedSamples: 0, packetsReceived: 0, pliCount: 0 });
       for (const field of Object.keys(entry) as (keyof ReceiveStats)[]) entry[field] += Number(s[field] ?? 0);
+    });
+    return out;
+  }
+
+  /** What this side sent: frames encoded, key frames, and the key-frame requests (PLI/FIR) it got. */
+  async sendStats(): Promise<SendStats> {
+    const out: SendStats = { framesEncoded: 0, keyFramesEncoded: 0, pliCount: 0, firCount: 0, packetsSent: 0 };
+    const report = await this.pc.getStats();
+    report.forEach((s: Record<string, unknown>) => {
+      if (s['type'] !== 'outbound-rtp') return;
+      for (const field of Object.keys(out) as (keyof SendStats)[]) out[field] += Number(s[field] ?? 0);
     });
     return out;
   }

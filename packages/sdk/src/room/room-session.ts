@@ -48,13 +48,13 @@ import {
 } from '@charla/crypto';
 import { SerialQueue } from '../serial-queue.ts';
 import type { WorkerReply, WorkerStats } from './frame-worker-api.ts';
-import { e2eeSupported, MediaLink, type Kind, type Quality, type ReceiveStats } from './media-link.ts';
+import { e2eeSupported, MediaLink, type Kind, type Quality, type ReceiveStats, type SendStats } from './media-link.ts';
 import { KeyMessage, RoomKeyring } from './room-keyring.ts';
 import { RoomError, RoomSocket } from './room-socket.ts';
 
 export type RoomState = 'connecting' | 'lobby' | 'joined' | 'reconnecting' | 'left' | 'removed' | 'refused' | 'locked-out';
 export type RoomRole = 'host' | 'guest';
-export type { Quality, ReceiveStats };
+export type { Quality, ReceiveStats, SendStats };
 
 export interface RoomPeer {
   participantId: string;
@@ -281,6 +281,11 @@ export class RoomSession {
   /** Per participant: frames decoded, audio samples received (getStats of each received track). */
   async receiveStats(): Promise<Record<string, ReceiveStats>> {
     return this.#link ? this.#link.receiveStats() : {};
+  }
+
+  /** What this page sent (frames, key frames) and the key-frame requests it received. */
+  async sendStats(): Promise<SendStats | undefined> {
+    return this.#link?.sendStats();
   }
 
   /** Frames this page encrypted, and per sender decrypted or dropped (undecryptable). */
