@@ -39,7 +39,9 @@ export function inLoopbackNamespace(name: string, thisFile: string, body: () => 
         }
       };
       // On a timeout (or a cancelled run) the runner aborts t.signal; nothing may outlive it.
+      let finished = false;
       t.signal.addEventListener('abort', () => {
+        if (finished) return;
         killGroup();
         console.log(`${output}\n(${name}: timed out; the inner run was killed)`);
       }, { once: true });
@@ -48,6 +50,7 @@ export function inLoopbackNamespace(name: string, thisFile: string, body: () => 
       child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
       child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
       const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      finished = true;
       process.off('exit', killGroup);
       killGroup(); // stray grandchildren (a browser the inner run failed to close)
       console.log(output);
