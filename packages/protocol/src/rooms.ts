@@ -74,6 +74,8 @@ export const RoomJoinFrame = z.object({
   /** Rejoin after a dropped connection as the same participant, keeping role and skipping the lobby. */
   resumeToken: Key32.optional(),
   media: MediaState.optional(),
+  /** The client can send simulcast video (two layers, rids 'l' and 'h'); the SFU then offers it ([ROOM-6]). */
+  simulcast: z.boolean().optional(),
 });
 export const RoomAnswerFrame = z.object({ t: z.literal('answer'), sdp: Sdp });
 /** Pass `data` (sealed pairwise, opaque) to one other participant, or to a lobby guest (host only). */

@@ -31,7 +31,7 @@ const Stats = z.object({
 
 // Server → SFU.
 export const ControlClientFrame = z.discriminatedUnion('t', [
-  z.object({ t: z.literal('join'), roomId: Id, participantId: Id, view: ControlView.optional() }),
+  z.object({ t: z.literal('join'), roomId: Id, participantId: Id, view: ControlView.optional(), simulcast: z.boolean().optional() }),
   /** The participant's answer to the SFU's offer `offerId`. */
   z.object({ t: z.literal('answer'), participantId: Id, offerId: RequestId, sdp: Sdp }),
   /** The offer could not be delivered or answered. */

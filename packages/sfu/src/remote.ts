@@ -1,6 +1,6 @@
 import { WebSocket } from 'ws';
 import { ControlServerFrame, MAX_CONTROL_FRAME_BYTES, type ControlClientFrame } from './control-protocol.ts';
-import type { Participant, RoomStats, Sfu, SfuEvents, SfuLoad, Signal, View } from './types.ts';
+import type { JoinOptions, Participant, RoomStats, Sfu, SfuEvents, SfuLoad, Signal, View } from './types.ts';
 
 /**
  * The server's handle on a `charla sfu` process: the same `Sfu` interface as the in-process SFU,
@@ -152,7 +152,7 @@ export async function connectSfu(url: string, secret: string, options: ConnectSf
     resolveClosed();
   });
 
-  function join(roomId: string, participantId: string, signal: Signal, view?: View): Participant {
+  function join(roomId: string, participantId: string, signal: Signal, view?: View, joinOptions?: JoinOptions): Participant {
     if (participants.has(participantId)) throw new Error(`participant ${participantId} already joined`);
     const p: RemoteParticipant = { roomId, signal, idle: false, lastError: undefined, waiters: [] };
     if (!connected) {
@@ -160,7 +160,7 @@ export async function connectSfu(url: string, secret: string, options: ConnectSf
       queueMicrotask(() => options.onDisconnected?.(roomId, participantId, 'sfu-lost'));
     } else {
       participants.set(participantId, p);
-      send({ t: 'join', roomId, participantId, ...(view ? { view } : {}) });
+      send({ t: 'join', roomId, participantId, ...(view ? { view } : {}), ...(joinOptions?.simulcast !== undefined ? { simulcast: joinOptions.simulcast } : {}) });
     }
     return {
       id: participantId,

@@ -131,7 +131,7 @@ export async function startSfuService(options: SfuServiceOptions): Promise<SfuSe
           if (draining) send(conn, { t: 'disconnected', roomId: frame.roomId, participantId: frame.participantId, reason: 'sfu-lost' });
           return;
         }
-        const participant = sfu.join(frame.roomId, frame.participantId, signalThrough(conn, frame.participantId), frame.view);
+        const participant = sfu.join(frame.roomId, frame.participantId, signalThrough(conn, frame.participantId), frame.view, frame.simulcast !== undefined ? { simulcast: frame.simulcast } : {});
         owners.set(frame.participantId, conn);
         conn.participants.set(frame.participantId, { roomId: frame.roomId, participant, watching: false });
         watchNegotiation(conn, frame.participantId);

@@ -19,8 +19,9 @@ import {
 } from 'werift';
 import { selectFor, type Layer } from './selection.ts';
 import { byLoudness, byRecentSpeech, newSpeakerState, recordAudioLevel, tickSpeaker, type SpeakerState } from './speakers.ts';
-import type { Kind, Participant, RoomStats, Sfu, SfuEvents, SfuLoad, Signal, View } from './types.ts';
+import type { JoinOptions, Kind, Participant, RoomStats, Sfu, SfuEvents, SfuLoad, Signal, View } from './types.ts';
 import { useSrtpKeyObjects } from './srtp-keys.ts';
+import { routeKeyFrameRequestsByMediaSsrc } from './rtcp-routing.ts';
 import { isVp8KeyFrameStart } from './vp8.ts';
 
 /**
@@ -44,7 +45,7 @@ const CLOCK_RATE: Record<Kind, number> = { audio: 48_000, video: 90_000 };
 /** Source key of a publisher's video without simulcast. */
 const SINGLE = '';
 
-export type { DisconnectReason, Kind, Participant, RoomStats, SessionDescription, Sfu, SfuEvents, SfuLoad, Signal, View } from './types.ts';
+export type { DisconnectReason, JoinOptions, Kind, Participant, RoomStats, SessionDescription, Sfu, SfuEvents, SfuLoad, Signal, View } from './types.ts';
 
 export type SfuOptions = SfuEvents & {
   /** Extra host candidates. Loopback (`['127.0.0.1']`) is needed for same-host peers. */
@@ -68,9 +69,10 @@ export type SfuOptions = SfuEvents & {
   /** Renegotiations wait this long at most for a participant's first connection (default 15 s). */
   connectWaitMs?: number;
   /**
-   * Offer to receive simulcast video (rids 'h' and 'l') from publishers (default false). Chromium
-   * answers with both layers (test/simulcast-chromium.test.ts); werift clients cannot send
-   * simulcast and their video is dropped when rids are offered, so only enable it for browsers.
+   * Offer to receive simulcast video (rids 'l' and 'h') from publishers, unless a join says
+   * otherwise (default false). Chromium answers with both layers (test/simulcast-chromium.test.ts);
+   * werift clients cannot send simulcast and their video is dropped when rids are offered, so the
+   * server asks for it per participant, for clients that say they can (JoinOptions.simulcast).
    */
   simulcast?: boolean;
   now?: () => number;
@@ -79,7 +81,7 @@ export type SfuOptions = SfuEvents & {
 /** The in-process participant also exposes its werift peer connection (tests, diagnostics). */
 export type LocalParticipant = Participant & { readonly pc: RTCPeerConnection };
 
-export type LocalSfu = Omit<Sfu, 'join'> & { join(roomId: string, participantId: string, signal: Signal, view?: View): LocalParticipant };
+export type LocalSfu = Omit<Sfu, 'join'> & { join(roomId: string, participantId: string, signal: Signal, view?: View, options?: JoinOptions): LocalParticipant };
 
 /** One (receiver, publisher, kind): the receiver's sending side for the publisher's stream. */
 type Sub = {
@@ -102,6 +104,8 @@ type ParticipantState = {
   id: string;
   room: RoomState;
   pc: RTCPeerConnection;
+  /** Its video arrives as simulcast (rids 'l' and 'h'). */
+  simulcast: boolean;
   signal: Signal;
   negotiation: Promise<void>;
   /** A round queued but not started yet: later changes ride on it. */
@@ -155,7 +159,7 @@ export function createSfu(options: SfuOptions = {}): LocalSfu {
   const speakersMinIntervalMs = options.speakersMinIntervalMs ?? 500;
   const connectWaitMs = options.connectWaitMs ?? 15_000;
   const batchMs = options.renegotiationBatchMs ?? 300;
-  const simulcast = options.simulcast ?? false;
+  const simulcastDefault = options.simulcast ?? false;
   /** An SSRC that appears in no SDP, used only as the sender of the SFU's own feedback. */
   const feedbackSsrc = randomInt(1, 2 ** 31);
   let joinSeq = 0;
@@ -163,9 +167,9 @@ export function createSfu(options: SfuOptions = {}): LocalSfu {
   const ticker = setInterval(tick, options.speakerIntervalMs ?? 200);
   ticker.unref();
 
-  function newPeerConnection(): RTCPeerConnection {
+  function newPeerConnection(simulcast: boolean): RTCPeerConnection {
     const videoExtensions = simulcast ? [useSdesMid(), useSdesRTPStreamId(), useRepairedRtpStreamId()] : [];
-    return new RTCPeerConnection({
+    const pc = new RTCPeerConnection({
       codecs: {
         audio: [useOPUS()],
         video: [useVP8({ rtcpFeedback: [useNACK(), usePLI()] })],
@@ -175,6 +179,8 @@ export function createSfu(options: SfuOptions = {}): LocalSfu {
       iceInterfaceAddresses: options.interfaceAddresses,
       bundlePolicy: 'max-bundle',
     });
+    routeKeyFrameRequestsByMediaSsrc(pc);
+    return pc;
   }
 
   function reportError(p: ParticipantState, error: unknown): void {
@@ -263,7 +269,7 @@ export function createSfu(options: SfuOptions = {}): LocalSfu {
     if (sources.has(layer)) return layer;
     if (sources.has(SINGLE)) return SINGLE;
     const first = sources.keys().next();
-    return first.done ? (simulcast ? layer : SINGLE) : first.value;
+    return first.done ? (publisher.simulcast ? layer : SINGLE) : first.value;
   }
 
   function subscribe(subscriber: ParticipantState, publisher: ParticipantState): void {
@@ -433,7 +439,8 @@ export function createSfu(options: SfuOptions = {}): LocalSfu {
     applySelections(state.room);
   }
 
-  function join(roomId: string, participantId: string, signal: Signal, view: View = {}): LocalParticipant {
+  function join(roomId: string, participantId: string, signal: Signal, view: View = {}, joinOptions: JoinOptions = {}): LocalParticipant {
+    const simulcast = joinOptions.simulcast ?? simulcastDefault;
     if (byId.has(participantId)) throw new Error(`participant ${participantId} already joined`);
     let room = rooms.get(roomId);
     if (!room) {
@@ -443,7 +450,8 @@ export function createSfu(options: SfuOptions = {}): LocalSfu {
     const state: ParticipantState = {
       id: participantId,
       room,
-      pc: newPeerConnection(),
+      pc: newPeerConnection(simulcast),
+      simulcast,
       signal,
       negotiation: Promise.resolve(),
       queuedRound: undefined,

@@ -21,6 +21,12 @@ export type View = {
   lowQuality?: boolean;
 };
 
+/** How a participant publishes (fixed for its connection). */
+export type JoinOptions = {
+  /** It can send simulcast video (browsers); the SFU then offers rids 'l' and 'h' (default: the SFU's option). */
+  simulcast?: boolean;
+};
+
 export type SfuLoad = {
   rooms: number;
   participants: number;
@@ -57,7 +63,7 @@ export type Participant = {
 
 export type Sfu = {
   /** Adds a participant; the SFU offers through `signal` (now, and whenever the room changes). */
-  join(roomId: string, participantId: string, signal: Signal, view?: View): Participant;
+  join(roomId: string, participantId: string, signal: Signal, view?: View, options?: JoinOptions): Participant;
   leave(participantId: string): Promise<void>;
   /** Changes what one receiver gets (merged with its current view). Unknown ids are ignored. */
   setView(participantId: string, view: View): void;

@@ -59,6 +59,11 @@ export class MediaLink {
   /** Chromium: encoded streams handed to the worker (see #prepareSenders for why). */
   readonly #legacy = insertableStreamsSupported();
 
+  /** Senders are the offer's own transceivers (Chromium): the SFU's simulcast offer is taken up, every layer encrypted. */
+  get simulcast(): boolean {
+    return this.#legacy;
+  }
+
   constructor(worker: Worker, handlers: Handlers) {
     this.#worker = worker;
     this.#handlers = handlers;

@@ -397,6 +397,7 @@ export class RoomSession {
       ...(this.#options.hostToken ? { hostToken: this.#options.hostToken } : {}),
       ...(this.#resumeToken ? { resumeToken: this.#resumeToken } : {}),
       media: this.#media,
+      ...(this.#link.simulcast ? { simulcast: true } : {}),
     });
     // `joined`/`lobby` are applied by #onFrame too (they may also come later, on admission).
     if (answer.t !== 'joined' && answer.t !== 'lobby') throw new RoomError('INVALID_FRAME', `unexpected answer to join: ${answer.t}`);

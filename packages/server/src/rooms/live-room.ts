@@ -70,6 +70,8 @@ export class Member {
   /** The SFU this participant's media connection is on, if any. */
   sfu: PooledSfu | null = null;
   view: View = {};
+  /** Its client sends simulcast video ([ROOM-6]); the SFU then offers two layers. */
+  readonly simulcast: boolean;
 
   constructor(peer: RoomPeer, join: JoinFrame, role: 'host' | 'guest') {
     this.peer = peer;
@@ -78,6 +80,7 @@ export class Member {
     this.pubMac = join.pubMac;
     this.role = role;
     this.media = join.media ?? NO_MEDIA;
+    this.simulcast = join.simulcast ?? false;
   }
 
   get participant(): Participant {
@@ -409,7 +412,7 @@ export class LiveRoom {
       }
       const session = ++member.mediaSession;
       try {
-        pooled.sfu.join(this.id, member.participantId, async (offer) => ({ type: 'answer', sdp: await this.#offer(member, offer.sdp, session) }), viewOf(member.view));
+        pooled.sfu.join(this.id, member.participantId, async (offer) => ({ type: 'answer', sdp: await this.#offer(member, offer.sdp, session) }), viewOf(member.view), { simulcast: member.simulcast });
         member.sfu = pooled;
       } catch (error) {
         this.#opts.logger.error({ err: error, roomId: this.id, participantId: member.participantId, sfu: pooled.name }, 'room: SFU join failed');
