@@ -53,7 +53,7 @@ const RequestId = z.number().int().min(0).max(2 ** 31);
 /** A value sealed with a key only participants have (AES-GCM, base64url); opaque to the server. */
 const Sealed = (maxChars: number) => Base64Url.min(1).max(maxChars);
 /** A session description; the SFU always offers and the client always answers ([ROOM-6]). */
-const Sdp = z.string().min(1).max(65_536);
+const Sdp = z.string().min(1).max(240_000);
 
 export const MediaState = z.object({ audio: z.boolean(), video: z.boolean(), screen: z.boolean() });
 export type MediaState = z.infer<typeof MediaState>;

@@ -42,13 +42,13 @@ describe('room signalling: /v1/rooms/ws', () => {
     assert.equal((await c.next('err')).code, 'BAD_REQUEST');
     c.ws.send(Buffer.from([1, 2, 3]), { binary: true });
     assert.equal((await c.next('err')).code, 'BAD_REQUEST');
-    c.send({ t: 'chat', id: 8, data: 'A'.repeat(81 * 1024) });
+    c.send({ t: 'chat', id: 8, data: 'A'.repeat(257 * 1024) });
     assert.equal((await c.next('err')).code, 'FRAME_TOO_LARGE');
     c.send({ t: 'bogus', id: 9 });
     assert.equal((await c.waitFor((f) => f.t === 'err' && f.id === 9)).code, 'BAD_REQUEST');
     assert.equal((await c.request({ t: 'ping' })).t, 'ok');
     // Far past the limit ws closes the socket (1009) without buffering it all.
-    c.ws.send('x'.repeat(200 * 1024));
+    c.ws.send('x'.repeat(400 * 1024));
     assert.equal((await c.closed).code, 1009);
   });
 

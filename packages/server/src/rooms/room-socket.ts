@@ -6,7 +6,7 @@ import { TokenBucket } from '../services/rate-limit.ts';
 import type { LiveRoom, Member, RoomPeer } from './live-room.ts';
 
 /** [ROOM-11] The largest room frame; an SDP offer or answer is the biggest thing a client sends. */
-export const MAX_ROOM_FRAME_BYTES = 80 * 1024;
+export const MAX_ROOM_FRAME_BYTES = 256 * 1024;
 /** A socket must join (or reach the lobby) this soon after opening. */
 export const ROOM_JOIN_TIMEOUT_MS = 10_000;
 
