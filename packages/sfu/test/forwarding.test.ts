@@ -13,6 +13,7 @@ import {
 } from 'werift';
 import { createSfu, type SessionDescription, type Sfu } from '../src/sfu.ts';
 import { inLoopbackNamespace } from '../src/testing/netns.ts';
+import { sleep, waitFor } from './wait.ts';
 
 // Rule: no media test may offer the machine's other addresses as ICE candidates, so this file
 // re-executes itself inside a fresh network namespace that has only loopback.
@@ -27,8 +28,6 @@ inLoopbackNamespace('sfu forwarding', thisFile, () => {
 });
 
 const loopback = { iceAdditionalHostAddresses: ['127.0.0.1'], iceInterfaceAddresses: { udp4: '127.0.0.1' } };
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 type Client = {
   id: string;
   pc: RTCPeerConnection;
@@ -125,14 +124,6 @@ function assertIntact(receiver: Client, publisher: Client, minimum: number): num
     assert.ok(sent && sent.equals(payload), `${receiver.id}: payload ${seq} from ${publisher.id} was altered`);
   }
   return got.length;
-}
-
-async function waitFor(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
 }
 
 async function runScenario(): Promise<void> {

@@ -5,18 +5,9 @@ import { PictureLossIndication, RtcpPayloadSpecificFeedback, type RTCRtpTranscei
 import { createSfu } from '../src/sfu.ts';
 import { inLoopbackNamespace } from '../src/testing/netns.ts';
 import { createSyntheticClient } from '../src/testing/synthetic-client.ts';
+import { sleep, waitFor } from './wait.ts';
 
 const thisFile = fileURLToPath(import.meta.url);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function waitFor(condition: () => boolean, what: () => string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what()}`);
-    await sleep(50);
-  }
-}
-
 /** The SSRC of the video a client receives (its one incoming video stream in a two-person room). */
 function incomingVideoSsrc(transceivers: RTCRtpTransceiver[]): number | undefined {
   for (const t of transceivers) {

@@ -4,18 +4,9 @@ import { describe, it } from 'node:test';
 import { createSfu } from '../src/sfu.ts';
 import { inLoopbackNamespace } from '../src/testing/netns.ts';
 import { createSyntheticClient, type SyntheticClient } from '../src/testing/synthetic-client.ts';
+import { sleep, waitFor } from './wait.ts';
 
 const thisFile = fileURLToPath(import.meta.url);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function waitFor(condition: () => boolean, what: () => string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what()}`);
-    await sleep(50);
-  }
-}
-
 const LOUD = 20;
 const SILENT = 127;
 

@@ -6,20 +6,11 @@ import { connectSfu } from '../src/remote.ts';
 import { inLoopbackNamespace } from '../src/testing/netns.ts';
 import { createSyntheticClient, type SyntheticClient } from '../src/testing/synthetic-client.ts';
 import type { DisconnectReason } from '../src/types.ts';
+import { sleep, waitFor } from './wait.ts';
 
 const thisFile = fileURLToPath(import.meta.url);
 const bin = fileURLToPath(new URL('../src/bin.ts', import.meta.url));
 const secret = 'test-secret-0123456789abcdef';
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function waitFor(condition: () => boolean, what: () => string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what()}`);
-    await sleep(50);
-  }
-}
-
 /** Starts `charla sfu` as a child process on a free port; resolves with its control URL. */
 async function spawnSfu(extra: string[] = []): Promise<{ child: ChildProcess; url: string; exited: Promise<number | null> }> {
   const child = spawn(
