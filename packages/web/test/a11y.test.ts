@@ -1,22 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { bootWebServer, browserMissing, bubbles, launchBrowser, openChatWith, sendMessage, signUp, type WebServer } from './browser.ts';
-
-/** Controls without an accessible name (a crude but useful subset of the accname rules). */
-function unnamedControls(page: Page): Promise<string[]> {
-  return page.evaluate(() => {
-    const named = (el: Element): boolean => {
-      if (el.getAttribute('aria-label')?.trim() || el.getAttribute('aria-labelledby') || el.getAttribute('title')?.trim()) return true;
-      if ((el as HTMLInputElement).labels?.length) return true;
-      if (el.tagName === 'BUTTON' && el.textContent?.trim()) return true;
-      return false;
-    };
-    return Array.from(document.querySelectorAll('button, input:not([type=hidden]), select, textarea, [role=button], a[href]'))
-      .filter((el) => !(el as HTMLElement).hidden && !named(el) && !(el.tagName === 'A' && el.textContent?.trim()))
-      .map((el) => el.outerHTML.slice(0, 120));
-  });
-}
+import type { Browser, BrowserContext } from 'playwright-core';
+import { bootWebServer, browserMissing, bubbles, launchBrowser, openChatWith, sendMessage, signUp, unnamedControls, type WebServer } from './browser.ts';
 
 describe('everyone can use the web app', { skip: browserMissing() }, () => {
   let server: WebServer;
