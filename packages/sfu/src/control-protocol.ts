@@ -53,3 +53,16 @@ export const ControlServerFrame = z.discriminatedUnion('t', [
   z.object({ t: z.literal('load'), load: Load, rooms: z.array(Stats).max(10_000), draining: z.boolean() }),
 ]);
 export type ControlServerFrame = z.infer<typeof ControlServerFrame>;
+
+/** Decodes one control WebSocket message against `schema`; undefined for binary, non-JSON or invalid frames. */
+export function parseControlFrame<T>(schema: z.ZodType<T>, data: unknown, isBinary: boolean): T | undefined {
+  if (isBinary) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(String(data));
+  } catch {
+    return undefined;
+  }
+  const frame = schema.safeParse(parsed);
+  return frame.success ? frame.data : undefined;
+}

@@ -1,5 +1,5 @@
 import { WebSocket } from 'ws';
-import { ControlServerFrame, MAX_CONTROL_FRAME_BYTES, type ControlClientFrame } from './control-protocol.ts';
+import { ControlServerFrame, MAX_CONTROL_FRAME_BYTES, parseControlFrame, type ControlClientFrame } from './control-protocol.ts';
 import type { JoinOptions, Participant, RoomStats, Sfu, SfuEvents, SfuLoad, Signal, View } from './types.ts';
 
 /**
@@ -123,18 +123,12 @@ export async function connectSfu(url: string, secret: string, options: ConnectSf
   let resolveClosed: () => void = () => undefined;
   const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
   ws.on('message', (data, isBinary) => {
-    let parsed: unknown;
-    try {
-      parsed = isBinary ? undefined : JSON.parse(String(data));
-    } catch {
-      parsed = undefined;
-    }
-    const frame = ControlServerFrame.safeParse(parsed);
-    if (!frame.success) {
+    const frame = parseControlFrame(ControlServerFrame, data, isBinary);
+    if (!frame) {
       ws.close(1008, 'invalid frame');
       return;
     }
-    onFrame(frame.data);
+    onFrame(frame);
   });
   ws.on('error', () => ws.terminate());
   ws.on('close', () => {

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { CONTROL_PATH, ControlClientFrame, MAX_CONTROL_FRAME_BYTES, type ControlServerFrame } from './control-protocol.ts';
+import { CONTROL_PATH, ControlClientFrame, MAX_CONTROL_FRAME_BYTES, parseControlFrame, type ControlServerFrame } from './control-protocol.ts';
 import type { Logger } from './logger.ts';
 import { createSfu, type LocalParticipant, type LocalSfu, type SfuOptions } from './sfu.ts';
 import type { SessionDescription } from './types.ts';
@@ -186,19 +186,13 @@ export async function startSfuService(options: SfuServiceOptions): Promise<SfuSe
     connections.add(conn);
     log?.info('control connection opened');
     ws.on('message', (data, isBinary) => {
-      let parsed: unknown;
-      try {
-        parsed = isBinary ? undefined : JSON.parse(String(data));
-      } catch {
-        parsed = undefined;
-      }
-      const frame = ControlClientFrame.safeParse(parsed);
-      if (!frame.success) {
+      const frame = parseControlFrame(ControlClientFrame, data, isBinary);
+      if (!frame) {
         log?.warn('invalid control frame');
         ws.close(1008, 'invalid frame');
         return;
       }
-      handle(conn, frame.data).catch((error: unknown) => {
+      handle(conn, frame).catch((error: unknown) => {
         log?.error({ err: error instanceof Error ? error.message : String(error) }, 'control frame failed');
       });
     });
