@@ -75,6 +75,26 @@ export type ContentEffect =
  * The local history: conversations and their messages, and how each kind of content changes them.
  * Methods return store writes so that the caller can commit them atomically with the MLS state.
  */
+type MessageSource = { userId: string; deviceId: string; groupId: string; outgoing: boolean; pending?: boolean };
+
+/** The fields every new message starts with. */
+function newMessage(id: string, ts: number, text: string, conversationId: string, from: MessageSource): MessageRecord {
+  return {
+    id,
+    conversationId,
+    groupId: from.groupId,
+    sender: from.userId,
+    senderDevice: from.deviceId,
+    outgoing: from.outgoing,
+    ts,
+    text,
+    reactions: {},
+    edited: false,
+    deleted: false,
+    status: from.pending ? 'pending' : 'sent',
+  };
+}
+
 export class Conversations {
   readonly #store: LocalStore;
   constructor(store: LocalStore) {
@@ -130,6 +150,15 @@ export class Conversations {
     return expired.length;
   }
 
+  /** Stores a new message, bumping its conversation's time and unread count. */
+  #addMessage(conv: Conversation, message: MessageRecord, outgoing: boolean, writes: StoreWrite[], effects: ContentEffect[]): void {
+    writes.push(...this.putMessage(message));
+    const updated = { ...conv, lastMessageAt: Math.max(conv.lastMessageAt, message.ts), unread: conv.unread + (outgoing ? 0 : 1) };
+    writes.push(this.putConversation(updated));
+    Object.assign(conv, updated);
+    effects.push({ type: 'message', message });
+  }
+
   /**
    * Applies decrypted content from `sender` (a user id) to conversation `conv`. Returns the writes
    * to commit and the effects to announce. Content that refers to unknown messages is ignored.
@@ -149,52 +178,22 @@ export class Conversations {
       case 'text': {
         if (content.expires !== undefined && content.expires <= from.now) break;
         const message: MessageRecord = {
-          id: content.id,
-          conversationId: conv.id,
-          groupId: from.groupId,
-          sender: from.userId,
-          senderDevice: from.deviceId,
-          outgoing: from.outgoing,
-          ts: content.ts,
-          text: content.text,
-          reactions: {},
-          edited: false,
-          deleted: false,
-          status: from.pending ? 'pending' : 'sent',
+          ...newMessage(content.id, content.ts, content.text, conv.id, from),
           ...(content.inReplyTo ? { inReplyTo: content.inReplyTo } : {}),
           ...(content.attachment ? { attachment: content.attachment } : {}),
           ...(content.expires !== undefined ? { expiresAt: content.expires } : {}),
         };
         if (await this.findMessage(content.id)) break; // a redelivery
-        writes.push(...this.putMessage(message));
-        const updated = { ...conv, lastMessageAt: Math.max(conv.lastMessageAt, content.ts), unread: conv.unread + (from.outgoing ? 0 : 1) };
-        writes.push(this.putConversation(updated));
-        Object.assign(conv, updated);
-        effects.push({ type: 'message', message });
+        this.#addMessage(conv, message, from.outgoing, writes, effects);
         break;
       }
       case 'call': {
         if (await this.findMessage(content.id)) break; // a redelivery
         const message: MessageRecord = {
-          id: content.id,
-          conversationId: conv.id,
-          groupId: from.groupId,
-          sender: from.userId,
-          senderDevice: from.deviceId,
-          outgoing: from.outgoing,
-          ts: content.ts,
-          text: '',
-          reactions: {},
-          edited: false,
-          deleted: false,
-          status: from.pending ? 'pending' : 'sent',
+          ...newMessage(content.id, content.ts, '', conv.id, from),
           call: { roomId: content.roomId, server: content.server, epoch: content.epoch, ...from.call },
         };
-        writes.push(...this.putMessage(message));
-        const updated = { ...conv, lastMessageAt: Math.max(conv.lastMessageAt, content.ts), unread: conv.unread + (from.outgoing ? 0 : 1) };
-        writes.push(this.putConversation(updated));
-        Object.assign(conv, updated);
-        effects.push({ type: 'message', message });
+        this.#addMessage(conv, message, from.outgoing, writes, effects);
         break;
       }
       case 'edit': {
