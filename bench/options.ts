@@ -32,7 +32,7 @@ export interface Options {
 }
 
 const USAGE = `usage: npm run bench -- [--quick] [--only=${SCENARIOS.join(',')}] [--sync=full[,normal]]
-                        [--ack=each|batch|none] [--profile] [--connections=N]`;
+                        [--ack=sdk|each|batch|none] [--profile] [--connections=N]`;
 
 export function parseOptions(argv: readonly string[]): Options {
   const flags = new Map<string, string>();
@@ -49,8 +49,8 @@ export function parseOptions(argv: readonly string[]): Options {
   for (const s of only) if (!SCENARIOS.includes(s)) throw new Error(`unknown scenario ${s}\n${USAGE}`);
   const syncs = (flags.get('sync') ?? 'full').split(',') as ('full' | 'normal')[];
   for (const s of syncs) if (s !== 'full' && s !== 'normal') throw new Error(`--sync takes full and/or normal\n${USAGE}`);
-  const ack = (flags.get('ack') ?? 'each') as AckPolicy;
-  if (!['each', 'batch', 'none'].includes(ack)) throw new Error(`--ack takes each, batch or none\n${USAGE}`);
+  const ack = (flags.get('ack') ?? 'sdk') as AckPolicy;
+  if (!['sdk', 'each', 'batch', 'none'].includes(ack)) throw new Error(`--ack takes sdk, each, batch or none\n${USAGE}`);
   const requested = Number(flags.get('connections') ?? (quick ? 2_000 : 50_000));
   if (!Number.isInteger(requested) || requested < 1 || requested > 200_000) throw new Error('--connections: 1..200000');
   // Without CAP_SYS_RESOURCE (containers) `ulimit -n` cannot go past the hard limit, and the server

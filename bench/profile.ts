@@ -83,9 +83,15 @@ export function profileMarkdown(title: string, s: ProfileSummary): string {
   ].join('\n');
 }
 
-/** The newest .cpuprofile in a directory (node --cpu-prof-dir). */
+/**
+ * The main thread's newest .cpuprofile in a directory (node --cpu-prof-dir). Node names them
+ * CPU.<date>.<time>.<pid>.<thread id>.<seq>.cpuprofile; worker threads (the checkpoint thread)
+ * write their own, with a thread id above 0.
+ */
 export function newestProfile(dir: string): string | null {
-  const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort();
+  const all = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort();
+  const main = all.filter((f) => /\.\d+\.0\.\d+\.cpuprofile$/.test(f));
+  const files = main.length ? main : all;
   return files.length ? join(dir, files[files.length - 1]!) : null;
 }
 

@@ -9,6 +9,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { messageId } from '@charla/protocol';
 import { SqliteStore } from '../packages/server/src/store/sqlite/sqlite-store.ts';
 import type { DeviceRef, MessageInput } from '../packages/server/src/store/types.ts';
 
@@ -18,7 +19,7 @@ const sync = (process.argv[4] ?? 'full') as 'full' | 'normal';
 const dir = mkdtempSync(join(tmpdir(), 'charla-store-bench-'));
 const store = new SqliteStore(dir, sync);
 const kdf = { alg: 'scrypt' as const, salt: 'A'.repeat(22), N: 1024, r: 8, p: 1 };
-const senders: { groupId: string; sender: DeviceRef; n: number }[] = [];
+const senders: { groupId: string; sender: DeviceRef }[] = [];
 for (let i = 0; i < 100; i++) {
   const sender = { username: `u${i}`, deviceId: randomBytes(16).toString('base64url') };
   await store.createAccount({ username: sender.username, authHash: randomBytes(32), authSalt: randomBytes(16), authParams: { memoryKib: 64, passes: 2, parallelism: 1 }, kdf, accountPublicKey: 'k', encryptedAccountKey: 'e', createdAt: 1 }, null);
@@ -29,13 +30,13 @@ for (let i = 0; i < 100; i++) {
   await store.activateDevice(sender.deviceId, 'sig', 'cred', 1);
   const groupId = randomBytes(16).toString('base64url');
   await store.createGroup(groupId, sender, 1);
-  senders.push({ groupId, sender, n: 0 });
+  senders.push({ groupId, sender });
 }
 const body = randomBytes(340);
 const bodyHash = createHash('sha256').update(body).digest();
 const batch = (): MessageInput[] => Array.from({ length: batchSize }, (_, i) => {
   const s = senders[i % senders.length]!;
-  return { groupId: s.groupId, sender: s.sender, epoch: 0, msgId: `m${i % senders.length}-${s.n++}`, body, bodyHash, expiresAt: null, ts: Date.now() };
+  return { groupId: s.groupId, sender: s.sender, epoch: 0, msgId: messageId(), body, bodyHash, expiresAt: null, ts: Date.now() };
 });
 for (let i = 0; i < 5; i++) await store.appendMessages(batch());
 const started = performance.now();

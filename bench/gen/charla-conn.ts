@@ -1,7 +1,9 @@
 import WebSocket from 'ws';
 import { PROTOCOL_VERSION } from '@charla/protocol';
 
-export type AckPolicy = 'each' | 'batch' | 'none';
+export type AckPolicy = 'sdk' | 'each' | 'batch' | 'none';
+/** What `@charla/sdk` does (client.ts ACK_DELAY_MS): the highest seq per group, 20 ms after the first unacked event. */
+const SDK_ACK_DELAY_MS = 20;
 
 type Header = { t: string; id?: number; code?: string; kind?: string; groupId?: string; seq?: number };
 
@@ -104,7 +106,10 @@ export class CharlaConn {
     }
   }
 
-  /** 'each' is what the SDK does today (an ack per event); 'batch' acks the highest seq every 100 ms. */
+  /**
+   * 'sdk' acks like the SDK (the highest seq per group, 20 ms after the first unacked event);
+   * 'each' acks every event (the worst case for the server); 'batch' like 'sdk' but every 100 ms.
+   */
   #ack(groupId: string, seq: number): void {
     if (this.#ackPolicy === 'none') return;
     if (this.#ackPolicy === 'each') {
@@ -116,7 +121,7 @@ export class CharlaConn {
       this.#ackTimer = undefined;
       for (const [g, s] of this.#acksDue) if (this.ws.readyState === WebSocket.OPEN) this.ws.send(`{"t":"ack","groupId":"${g}","seq":${s}}`);
       this.#acksDue.clear();
-    }, 100);
+    }, this.#ackPolicy === 'sdk' ? SDK_ACK_DELAY_MS : 100);
   }
 }
 

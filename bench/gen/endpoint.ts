@@ -1,3 +1,4 @@
+import { messageId } from '@charla/protocol';
 import { randomBytes } from 'node:crypto';
 import type { CharlaConn } from './charla-conn.ts';
 import type { RelayConn } from './relay-conn.ts';
@@ -36,8 +37,6 @@ export class CharlaEndpoint implements Endpoint {
   readonly #groupId: string;
   readonly #epoch: number;
   readonly #template: Buffer;
-  #counter = 0;
-  readonly #prefix: string;
 
   constructor(index: number, node: number, conn: CharlaConn, groupId: string, epoch: number, template: Buffer) {
     this.index = index;
@@ -46,7 +45,6 @@ export class CharlaEndpoint implements Endpoint {
     this.#groupId = groupId;
     this.#epoch = epoch;
     this.#template = template;
-    this.#prefix = `m${index.toString(36).padStart(5, '0')}`;
   }
 
   send(at: number, done: (ok: boolean) => void): void {
@@ -54,8 +52,8 @@ export class CharlaEndpoint implements Endpoint {
     this.#template.copy(body);
     body.writeDoubleLE(at, TIME_OFFSET);
     body.writeUInt32LE(this.index, SENDER_OFFSET);
-    // [ID-4] unique per group: endpoint index + counter.
-    const msgId = this.#prefix + (this.#counter++).toString(36).padStart(7, '0');
+    // [ID-4] made like the SDK makes them (time first, then random), which the server's index expects.
+    const msgId = messageId();
     this.conn.send(this.#groupId, this.#epoch, msgId, body, done);
   }
 

@@ -18,15 +18,42 @@ export interface RawFrame {
   body: Uint8Array | null;
 }
 
+/** Frames are cut from shared slabs, as Buffer.allocUnsafe does: one ArrayBuffer per frame cost the server more than the JSON. */
+const SLAB_BYTES = 16 * 1024;
+let slab = new Uint8Array(0);
+let slabUsed = 0;
+/** Where headers are encoded before their length is known (a header is far smaller). */
+const scratch = new Uint8Array(16 * 1024);
+
+function allocate(n: number): Uint8Array {
+  if (n > SLAB_BYTES / 4) return new Uint8Array(n);
+  if (slabUsed + n > slab.length) {
+    slab = new Uint8Array(SLAB_BYTES);
+    slabUsed = 0;
+  }
+  const out = slab.subarray(slabUsed, slabUsed + n);
+  slabUsed += (n + 7) & ~7;
+  return out;
+}
+
+/**
+ * The frame's bytes: a view that may share its ArrayBuffer with other frames (use its byteOffset
+ * and byteLength, never its whole `buffer`).
+ */
 export function encodeFrame(header: object, body?: Uint8Array | readonly Uint8Array[]): Uint8Array {
-  const h = encoder.encode(JSON.stringify(header));
+  const json = JSON.stringify(header);
+  const h = json.length * 3 <= scratch.length ? scratch.subarray(0, encoder.encodeInto(json, scratch).written) : encoder.encode(json);
   const parts = body === undefined ? [] : body instanceof Uint8Array ? [body] : body;
   let bodyLength = 0;
   for (const p of parts) bodyLength += p.length;
-  const out = new Uint8Array(4 + h.length + bodyLength);
-  new DataView(out.buffer).setUint32(0, h.length);
+  const out = allocate(4 + h.length + bodyLength);
+  const n = h.length;
+  out[0] = n >>> 24;
+  out[1] = (n >>> 16) & 0xff;
+  out[2] = (n >>> 8) & 0xff;
+  out[3] = n & 0xff;
   out.set(h, 4);
-  let offset = 4 + h.length;
+  let offset = 4 + n;
   for (const p of parts) {
     out.set(p, offset);
     offset += p.length;

@@ -17,6 +17,17 @@ export const BlobId = z.string().regex(OPAQUE_ID, 'blob id: 22 base64url charact
 /** [ID-4] Message ids are chosen by the sending client, 8–64 base64url characters, unique within a group. */
 export const MessageId = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'message id: 8–64 base64url characters');
 
+/** [WS-3] A request's id: a client-chosen integer from 0 to MAX_REQUEST_ID, echoed in `ok`/`err`. */
+export const MAX_REQUEST_ID = 2 ** 31;
+export const RequestId = z.number().int().min(0).max(MAX_REQUEST_ID);
+
+/** The id of a frame that may not have passed its schema, to answer its error with ([WS-3]); undefined if none valid. */
+export function requestIdOf(frame: unknown): number | undefined {
+  if (typeof frame !== 'object' || frame === null) return undefined;
+  const id = (frame as { id?: unknown }).id;
+  return typeof id === 'number' && Number.isInteger(id) && id >= 0 && id <= MAX_REQUEST_ID ? id : undefined;
+}
+
 /** Bytes inside JSON: base64url without padding. */
 export const Base64Url = z.string().regex(/^[A-Za-z0-9_-]*$/, 'base64url without padding');
 

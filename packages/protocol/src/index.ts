@@ -1,6 +1,6 @@
 export { PROTOCOL_VERSION, API_PREFIX } from './version.ts';
 export { ErrorCodes, ERROR_CODES, isErrorCode, type ErrorCode, type WireError } from './errors.ts';
-export { toBase64Url, fromBase64Url, randomId, concatBytes, bytesEqual } from './bytes.ts';
+export { toBase64Url, fromBase64Url, randomId, messageId, concatBytes, bytesEqual } from './bytes.ts';
 export {
   Username,
   UserId,
@@ -13,6 +13,9 @@ export {
   USER_ID_PATTERN,
   userIdOf,
   parseUserId,
+  RequestId,
+  MAX_REQUEST_ID,
+  requestIdOf,
 } from './ids.ts';
 export { DEFAULT_LIMITS, type Limits } from './limits.ts';
 export {

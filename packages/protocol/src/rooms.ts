@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Base64Url } from './ids.ts';
+import { Base64Url, RequestId } from './ids.ts';
 import { ERROR_CODES } from './errors.ts';
 
 /**
@@ -49,7 +49,6 @@ export const CreateRoomResponse = z.object({
 // Requests may carry `id` (a client-chosen integer); the server answers them with `ok` or `err`
 // carrying the same id. A frame other than `join` or `ping` before `joined` fails NOT_IN_ROOM.
 
-const RequestId = z.number().int().min(0).max(2 ** 31);
 /** A value sealed with a key only participants have (AES-GCM, base64url); opaque to the server. */
 const Sealed = (maxChars: number) => Base64Url.min(1).max(maxChars);
 /** A session description; the SFU always offers and the client always answers ([ROOM-6]). */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DeviceId, GroupId, MessageId, UserId } from './ids.ts';
+import { DeviceId, GroupId, MessageId, RequestId, UserId } from './ids.ts';
 import { ERROR_CODES } from './errors.ts';
 
 /**
@@ -10,8 +10,6 @@ import { ERROR_CODES } from './errors.ts';
  * Requests carry `id`, a client-chosen integer; the server answers each with `ok` or `err` carrying
  * the same id ([WS-3]). Frames without id are not answered unless they fail.
  */
-const RequestId = z.number().int().min(0).max(2 ** 31);
-
 export const AuthFrame = z.object({ t: z.literal('auth'), id: RequestId, token: z.string().min(1).max(256), protocol: z.number().int() });
 export const CreateGroupFrame = z.object({ t: z.literal('createGroup'), id: RequestId, groupId: GroupId });
 export const CommitFrame = z.object({

@@ -1,4 +1,4 @@
-import { randomId, toBase64Url, fromBase64Url, type AttachmentRef, type Content } from '@charla/protocol';
+import { messageId as newMessageId, toBase64Url, fromBase64Url, type AttachmentRef, type Content } from '@charla/protocol';
 import { decryptAttachment, encryptAttachment, encryptMessage, groupMembers } from '@charla/crypto';
 import { Connection, type ConnectionState } from './connection.ts';
 import { Conversations, directConversationId, type ContentEffect, type Conversation, type MessageRecord } from './conversations.ts';
@@ -326,7 +326,7 @@ export class CharlaClient extends Emitter<ClientEvents> {
     const conv = await this.#conversation(conversationId);
     const now = Date.now();
     const expires = conv.timerSeconds > 0 ? now + conv.timerSeconds * 1000 : undefined;
-    const content: Content = { v: 1, id: randomId(), ts: now, kind: 'text', text, ...extra, ...(expires ? { expires } : {}) };
+    const content: Content = { v: 1, id: newMessageId(now), ts: now, kind: 'text', text, ...extra, ...(expires ? { expires } : {}) };
     return (await this.#enqueue(conv.id, content, undefined, expires))!;
   }
 
@@ -349,7 +349,7 @@ export class CharlaClient extends Emitter<ClientEvents> {
   async deleteForEveryone(messageId: string): Promise<void> {
     const target = await this.#ownMessage(messageId);
     await this.#enqueue(target.conversationId, { kind: 'delete', replaces: target.id });
-    await this.#outbox.add({ key: outboxKey(Date.now(), `${target.id}-r`), type: 'redact', msgId: randomId(), conversationId: target.conversationId, groupId: target.groupId, target: target.id });
+    await this.#outbox.add({ key: outboxKey(Date.now(), `${target.id}-r`), type: 'redact', msgId: newMessageId(), conversationId: target.conversationId, groupId: target.groupId, target: target.id });
     await this.#flush();
   }
 
@@ -403,7 +403,7 @@ export class CharlaClient extends Emitter<ClientEvents> {
   async sendTyping(conversationId: string, active: boolean): Promise<void> {
     const conv = await this.#conversation(conversationId);
     const groupId = await this.#activeGroup(conv);
-    const content: Content = { v: 1, id: randomId(), ts: Date.now(), kind: 'typing', active };
+    const content: Content = { v: 1, id: newMessageId(), ts: Date.now(), kind: 'typing', active };
     await this.#queue.run(async () => {
       const record = await loadGroup(this.store, groupId);
       if (!record) return;
@@ -539,7 +539,7 @@ export class CharlaClient extends Emitter<ClientEvents> {
     expiresAt?: number,
     call?: { secret: string; hostToken: string },
   ): Promise<MessageRecord | undefined> {
-    const content = ('v' in body ? body : { v: 1, id: randomId(), ts: Date.now(), ...body }) as Content;
+    const content = ('v' in body ? body : { v: 1, id: newMessageId(), ts: Date.now(), ...body }) as Content;
     const entry: OutboxEntry = {
       key: outboxKey(content.ts, content.id),
       type: 'content',

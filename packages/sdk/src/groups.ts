@@ -1,4 +1,4 @@
-import { fromBase64Url, toBase64Url, type ClaimKeyPackagesResponse } from '@charla/protocol';
+import { fromBase64Url, messageId, toBase64Url, type ClaimKeyPackagesResponse } from '@charla/protocol';
 import {
   commitChanges,
   createGroup as mlsCreateGroup,
@@ -109,7 +109,7 @@ export async function commitWithRetry(
       const changes = await compute(state);
       if (!changes || (changes.add.length === 0 && changes.remove.length === 0)) return { kind: 'nothing' as const };
       const out = await commitChanges(state, changes, ctx.directory.verifyIdentity);
-      const msgId = toBase64Url(globalThis.crypto.getRandomValues(new Uint8Array(16)));
+      const msgId = messageId();
       const newState = encodeGroupState(out.newState);
       await ctx.store.write([putGroup({ ...record, pendingCommit: { msgId, newState } })]);
       const add = changes.add.map((kp) => parseKeyPackage(kp).identity.device);

@@ -88,6 +88,8 @@ describe('two and three clients over a real server', () => {
   test('[CONTENT-9][CONTENT-10] admins rename groups, others cannot; a member who leaves is removed', async () => {
     const group = await ana.client.createGroupChat('club', ['bruno', 'carla']);
     await eventually(async () => (await carla.client.conversations.get(group.id))?.name === 'club', 'carla sees the group');
+    // Each member applies the group's details on its own time: wait for bruno's too (it raced under load).
+    await eventually(async () => (await bruno.client.conversations.get(group.id))?.name === 'club', 'bruno sees the group');
     assert.deepEqual((await bruno.client.conversations.get(group.id))?.admins, [ana.client.userId]);
     await assert.rejects(bruno.client.renameGroup(group.id, 'golpe'), /only admins/);
 

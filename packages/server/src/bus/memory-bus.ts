@@ -3,9 +3,12 @@ import type { Bus, BusListener, ControlEvent, GroupEvent } from './bus.ts';
 type Item = { readonly groupId: string; readonly event: GroupEvent } | { readonly control: ControlEvent };
 
 /**
- * The single-node bus: a FIFO drained on the next macrotask. Publish order is delivery order,
- * and delivery happens after the publishing request has been answered, so a sender sees its
- * `ok` before the event of its own message ([SEND-7]), as it would across nodes.
+ * The single-node bus: a FIFO drained by a nextTick, which runs once the promise reactions queued
+ * meanwhile are done. Publish order is delivery order, and delivery happens after the publishing
+ * request has been answered (its `ok` is written by those reactions), so a sender sees its `ok`
+ * before the event of its own message ([SEND-7]), as it would across nodes. Both still leave in
+ * the same turn: a socket gets its `ok`s and events in one write (ws/cork.ts), where draining on
+ * the next macrotask cost every sender a second write per batch.
  */
 export class MemoryBus implements Bus {
   readonly #listeners = new Set<BusListener>();
@@ -38,7 +41,7 @@ export class MemoryBus implements Bus {
     this.#queue.push(item);
     if (!this.#scheduled) {
       this.#scheduled = true;
-      setImmediate(() => this.#drain());
+      process.nextTick(() => this.#drain());
     }
   }
 

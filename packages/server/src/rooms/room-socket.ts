@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
-import { RoomClientFrame, RoomServerFrame } from '@charla/protocol';
+import { requestIdOf, RoomClientFrame, RoomServerFrame } from '@charla/protocol';
 import { BadRequestError, CharlaError, RateLimitedError, toWireError } from '../errors.ts';
 import { TokenBucket } from '../services/rate-limit.ts';
 import type { LiveRoom, Member, RoomPeer } from './live-room.ts';
@@ -23,12 +23,6 @@ export interface RoomSocketHost {
   readonly onError: (code: string) => void;
   /** Finds or opens the live room and joins it; throws a CharlaError to refuse. */
   join(socket: RoomSocket, frame: JoinFrame): Promise<{ room: LiveRoom; member: Member }>;
-}
-
-function requestIdOf(value: unknown): number | undefined {
-  if (typeof value !== 'object' || value === null) return undefined;
-  const id = (value as { id?: unknown }).id;
-  return Number.isInteger(id) && (id as number) >= 0 && (id as number) <= 2 ** 31 ? (id as number) : undefined;
 }
 
 /**

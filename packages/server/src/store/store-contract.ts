@@ -140,6 +140,26 @@ export function storeContract(test: TestFn, makeStore: () => Promise<{ store: St
     assert.deepEqual(await store.readLog(g, 0, null, 10, Date.now()), []);
   });
 
+  run('[DEL-7] retention: entries older than the cutoff go, in every group, acked or not; newer ones stay', async (store) => {
+    const d = await device(store);
+    const [g1, g2] = [randomId(16), randomId(16)];
+    await store.createGroup(g1, d, 1);
+    await store.createGroup(g2, d, 1);
+    const at = (g: string, ts: number) => store.appendMessage({ ...msg(g, d, 0), ts });
+    for (const ts of [100, 200, 300, 400]) await at(g1, ts);
+    for (const ts of [150, 500]) await at(g2, ts);
+    // Nothing is acked (acked_seq 0): only age removes entries.
+    assert.equal(await store.collectGarbage(250), 3);
+    assert.deepEqual((await store.readLog(g1, 0, null, 10, 0)).map((e) => [e.seq, e.ts]), [[3, 300], [4, 400]]);
+    assert.deepEqual((await store.readLog(g2, 0, null, 10, 0)).map((e) => [e.seq, e.ts]), [[2, 500]]);
+    // A group whose every entry is old is emptied; seqs go on after the cut.
+    assert.equal(await store.collectGarbage(1_000), 3);
+    assert.deepEqual(await store.readLog(g1, 0, null, 10, 0), []);
+    const next = await at(g1, 1_100);
+    assert.ok(next.error === undefined && !next.duplicate);
+    assert.equal(next.entry.seq, 5);
+  });
+
   run('[AUTH-4] a username is taken once; an invite token is consumed once, and a refused account leaves nothing', async (store) => {
     const account = (username: string) => ({ username, authHash: randomBytes(32), authSalt: randomBytes(16), authParams: { memoryKib: 64, passes: 2, parallelism: 1 }, kdf, accountPublicKey: 'k', encryptedAccountKey: 'e', createdAt: 5 });
     const token = randomBytes(32);

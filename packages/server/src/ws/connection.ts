@@ -1,7 +1,7 @@
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import {
-  ClientFrame, decodeFrame, decodeTextFrame, ErrorCodes, FRAMES_WITH_BODY, PROTOCOL_VERSION, ServerFrame, type ErrorCode,
+  ClientFrame, decodeFrame, decodeTextFrame, ErrorCodes, FRAMES_WITH_BODY, MAX_REQUEST_ID, PROTOCOL_VERSION, requestIdOf, ServerFrame, type ErrorCode,
 } from '@charla/protocol';
 import { BackendUnavailableError, BadRequestError, CharlaError, RateLimitedError, toWireError } from '../errors.ts';
 import type { AuthContext } from '../services/context.ts';
@@ -25,9 +25,8 @@ const MAX_BUFFERED_BYTES = 32 * 1024 * 1024;
  * order, so a client with several unconfirmed messages gets them into one disk sync.
  */
 const MAX_PIPELINED_SENDS = 64;
-/** The protocol's GroupId (ids.ts) and RequestId (ws.ts), for the hand-checked ack below. */
+/** The protocol's GroupId (ids.ts), for the hand-checked ack below. */
 const GROUP_ID = /^[A-Za-z0-9_-]{22}$/;
-const MAX_REQUEST_ID = 2 ** 31;
 
 /**
  * [DEL-2] An ack frame checked by hand against AckFrame: every member acks every event, so this is
@@ -49,12 +48,6 @@ export interface ConnectionOptions {
   readonly buckets: Map<string, TokenBucket>;
   /** Tests: check every outgoing frame against the protocol schema. */
   readonly validateOutputs: boolean;
-}
-
-function requestIdOf(header: unknown): number | undefined {
-  if (typeof header !== 'object' || header === null) return undefined;
-  const id = (header as { id?: unknown }).id;
-  return Number.isInteger(id) && (id as number) >= 0 && (id as number) <= 2 ** 31 ? (id as number) : undefined;
 }
 
 /** One WebSocket: auth first, then frames processed one at a time, in order ([WS-1], [WS-3]). */

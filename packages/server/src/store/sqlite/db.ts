@@ -16,6 +16,8 @@ export class Db {
   readonly walSync: WalSync | null;
   /** Log appends of the relaxed transaction running now: groupId → lowest seq. */
   #appends: Map<string, number> | null = null;
+  /** Set while the checkpoint thread catches up on the whole WAL (checkpoint-thread.ts). */
+  #held: { readonly promise: Promise<void>; readonly resolve: () => void } | null = null;
 
   constructor(dataDir: string, synchronous: 'full' | 'normal') {
     mkdirSync(dataDir, { recursive: true });
@@ -81,6 +83,29 @@ export class Db {
       this.#appends = null;
       this.raw.exec('PRAGMA synchronous = FULL');
     }
+  }
+
+  /** Holds the deferrable writes (see `writable`) until `release`. */
+  hold(): void {
+    if (this.#held !== null) return;
+    let resolve!: () => void;
+    const promise = new Promise<void>((r) => (resolve = r));
+    this.#held = { promise, resolve };
+  }
+
+  release(): void {
+    const held = this.#held;
+    this.#held = null;
+    held?.resolve();
+  }
+
+  /**
+   * Undefined, or a promise to await before a deferrable write (a batch of sends, buffered acks):
+   * the checkpoint thread is copying the end of the WAL, and a write now would keep the WAL from
+   * starting over. Waiters resume in the order they came, so batches keep their order.
+   */
+  writable(): Promise<void> | undefined {
+    return this.#held?.promise;
   }
 
   /** Resolves once every commit made so far is on disk. */

@@ -3,7 +3,7 @@ import type {
   AckInput, CommitInput, CommitOutcome, DeviceRef, GroupFailure, GroupInfo, LastSeenInput, MembershipCursor, MessageInput, MessageOutcome,
   RedactOutcome,
 } from '../types.ts';
-import { appendEntry, tryInsertEntry } from './log.ts';
+import { appendEntry, tryInsertMessage } from './log.ts';
 import { bytesOrNull, num, numOrNull, str, type Db } from './db.ts';
 
 export function createGroup(db: Db, groupId: string, creator: DeviceRef, ts: number): 'ok' | 'GROUP_EXISTS' {
@@ -104,17 +104,24 @@ export function appendMessages(db: Db, inputs: readonly MessageInput[]): Message
     const members = new Map<string, boolean>();
     const out: MessageOutcome[] = [];
     for (const m of inputs) {
+      const key = `${m.groupId} ${m.sender.deviceId}`;
       let g = groups.get(m.groupId);
       if (g === undefined) {
-        const row = db.get('SELECT gno, epoch, last_seq FROM groups WHERE group_id = ?', m.groupId);
+        // The group and its first sender's membership in one statement (at low rates a batch
+        // holds about one message per group, so this is one lookup per message, not two).
+        const row = db.get(
+          `SELECT gno, epoch, last_seq, EXISTS (SELECT 1 FROM memberships WHERE group_id = groups.group_id AND device_id = ? AND status = 'member') AS member
+             FROM groups WHERE group_id = ?`,
+          m.sender.deviceId, m.groupId,
+        );
         g = row ? { gno: num(row.gno), epoch: num(row.epoch), lastSeq: num(row.last_seq), moved: false } : null;
         groups.set(m.groupId, g);
+        if (row) members.set(key, num(row.member) === 1);
       }
       if (g === null) {
         out.push({ error: 'UNKNOWN_GROUP' });
         continue;
       }
-      const key = `${m.groupId} ${m.sender.deviceId}`;
       let member = members.get(key);
       if (member === undefined) {
         member = db.get("SELECT 1 FROM memberships WHERE group_id = ? AND device_id = ? AND status = 'member'", m.groupId, m.sender.deviceId) !== undefined;
@@ -127,10 +134,7 @@ export function appendMessages(db: Db, inputs: readonly MessageInput[]): Message
       // [SEND-3] The msgId check comes before the epoch check, so a retry after a reconnect gets its
       // original seq even if the epoch moved. With the epoch right, the insert itself checks the msgId.
       const entry = m.epoch === g.epoch
-        ? tryInsertEntry(db, g.gno, g.lastSeq + 1, m.epoch, {
-          groupId: m.groupId, kind: 'app', sender: m.sender, msgId: m.msgId, ts: m.ts, expiresAt: m.expiresAt, subjectUsername: null,
-          target: null, recipients: null, body: m.body, bodyHash: m.bodyHash,
-        })
+        ? tryInsertMessage(db, g.gno, g.lastSeq + 1, m)
         : undefined;
       if (entry === undefined) {
         const dup = findByMsgId(db, g.gno, m.msgId, m.bodyHash);
@@ -221,7 +225,13 @@ export function collectGarbage(db: Db, cutoffTs: number): number {
                             AND (m.to_seq IS NULL OR m.acked_seq < m.to_seq)), g.last_seq)
          FROM groups g WHERE g.gno = group_log.gno)`,
     );
-    n += db.run('DELETE FROM group_log WHERE ts < ?', cutoffTs);
+    // Retention: a group's entries are in seq order and their ts grows with seq, so each group is
+    // cut before its first entry at or after the cutoff (an entry whose clock went back stays
+    // until the next pass that reaches it). Reads only the rows it deletes, plus one.
+    for (const g of db.all('SELECT gno, last_seq FROM groups')) {
+      const keep = db.get('SELECT seq FROM group_log WHERE gno = ? AND ts >= ? ORDER BY seq LIMIT 1', g.gno!, cutoffTs);
+      n += db.run('DELETE FROM group_log WHERE gno = ? AND seq < ?', g.gno!, keep === undefined ? num(g.last_seq) + 1 : num(keep.seq));
+    }
     db.run("DELETE FROM memberships WHERE status = 'removed' AND acked_seq >= to_seq");
     return n;
   });

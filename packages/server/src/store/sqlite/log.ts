@@ -59,12 +59,34 @@ export function insertEntry(db: Db, gno: number, seq: number, epoch: number, e: 
 }
 
 /**
- * insertEntry, but a row that breaks a constraint (a msgId already in the group) is not written and
- * undefined comes back: the unique index answers "new?" as part of the insert, so a new message
- * (nearly all of them) costs no separate lookup.
+ * Writes an application message at `seq` unless its msgId is already in the group: the unique
+ * index answers "new?" as part of the insert, so a new message (nearly all of them) costs no
+ * separate lookup. Undefined if the row was refused. The columns an application message leaves
+ * empty are not bound (every bound parameter is a conversion on the hot path).
  */
-export function tryInsertEntry(db: Db, gno: number, seq: number, epoch: number, e: NewEntry): LogEntry | undefined {
-  return insertRow(db, 'INSERT OR IGNORE', gno, seq, epoch, e) === 1 ? entryOf(seq, epoch, e) : undefined;
+export function tryInsertMessage(db: Db, gno: number, seq: number, e: MessageRow): LogEntry | undefined {
+  const n = db.run(
+    `INSERT OR IGNORE INTO group_log (gno, seq, kind, sender_username, sender_device, msg_id, epoch, ts, expires_at, body, body_hash)
+     VALUES (?, ?, 'app', ?, ?, ?, ?, ?, ?, ?, ?)`,
+    gno, seq, e.sender.username, e.sender.deviceId, e.msgId, e.epoch, e.ts, e.expiresAt, e.body, e.bodyHash,
+  );
+  if (n !== 1) return undefined;
+  db.noteAppend(e.groupId, seq);
+  return {
+    groupId: e.groupId, seq, kind: 'app', sender: e.sender, msgId: e.msgId, epoch: e.epoch, ts: e.ts, expiresAt: e.expiresAt,
+    subjectUsername: null, target: null, recipients: null, body: e.body,
+  };
+}
+
+export interface MessageRow {
+  readonly groupId: string;
+  readonly sender: DeviceRef;
+  readonly msgId: string;
+  readonly epoch: number;
+  readonly ts: number;
+  readonly expiresAt: number | null;
+  readonly body: Uint8Array;
+  readonly bodyHash: Uint8Array;
 }
 
 export function readLog(db: Db, groupId: string, afterSeq: number, uptoSeq: number | null, limit: number, now: number): LogEntry[] {

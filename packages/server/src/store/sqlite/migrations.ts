@@ -174,4 +174,16 @@ export const MIGRATIONS: readonly { readonly version: number; readonly sql: stri
       CREATE INDEX group_log_ts ON group_log(ts);
     `,
   },
+  {
+    version: 5,
+    sql: `
+      -- The msgId index leads with the id: ids made at about the same time sort together ([ID-4],
+      -- messageId() in @charla/protocol), so a batch of sends adds its entries to a few pages at
+      -- the index's end instead of one page per group. The ts index goes: retention finds each
+      -- group's cut by seq (collectGarbage), and every stored message paid for it.
+      DROP INDEX group_log_msg_id;
+      CREATE UNIQUE INDEX group_log_msg_id ON group_log(msg_id, gno) WHERE kind IN ('app', 'commit');
+      DROP INDEX group_log_ts;
+    `,
+  },
 ];

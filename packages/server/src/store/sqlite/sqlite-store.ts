@@ -22,15 +22,20 @@ export class SqliteStore implements Store {
 
   readonly #checkpointer: Checkpointer;
 
-  constructor(dataDir: string, synchronous: 'full' | 'normal' = 'full') {
+  /** `restartFrames`: tests only, the WAL length that starts a catch-up (checkpoint-thread.ts). */
+  constructor(dataDir: string, synchronous: 'full' | 'normal' = 'full', restartFrames?: number) {
     this.#db = new Db(dataDir, synchronous);
     // Checkpoints run on their own thread (checkpoint-thread.ts), not inside a COMMIT on the event loop.
     this.#db.raw.exec('PRAGMA wal_autocheckpoint = 0');
-    this.#checkpointer = new Checkpointer(this.#db.path, (error) => {
-      if (!this.#db.raw.isOpen) return;
-      this.#db.raw.exec('PRAGMA wal_autocheckpoint = 1000');
-      process.emitWarning(`SQLite checkpoint thread stopped (${error instanceof Error ? error.message : String(error)}): checkpoints run on the event loop again`);
-    });
+    this.#checkpointer = new Checkpointer(this.#db.path, {
+      onFailure: (error) => {
+        if (!this.#db.raw.isOpen) return;
+        this.#db.raw.exec('PRAGMA wal_autocheckpoint = 1000');
+        process.emitWarning(`SQLite checkpoint thread stopped (${error instanceof Error ? error.message : String(error)}): checkpoints run on the event loop again`);
+      },
+      hold: () => this.#db.hold(),
+      release: () => this.#db.release(),
+    }, restartFrames);
   }
 
   async createAccount(account: AccountRecord, inviteTokenHash: Uint8Array | null) {
@@ -88,6 +93,8 @@ export class SqliteStore implements Store {
     return (await this.appendMessages([input]))[0]!;
   }
   async appendMessages(inputs: readonly MessageInput[]) {
+    const held = this.#db.writable();
+    if (held) await held;
     const outcomes = groups.appendMessages(this.#db, inputs);
     await this.#db.durable();
     return outcomes;
@@ -111,6 +118,8 @@ export class SqliteStore implements Store {
     return groups.ack(this.#db, groupId, deviceId, seq);
   }
   async saveAcks(acks: readonly AckInput[], lastSeen: readonly LastSeenInput[]) {
+    const held = this.#db.writable();
+    if (held) await held;
     groups.saveAcks(this.#db, acks, lastSeen);
     await this.#db.durable();
   }
