@@ -12,6 +12,8 @@ export interface Options {
   ack: AckPolicy;
   /** Also run Charla under --cpu-prof for the 1:1 and group scenarios and summarise the hot spots. */
   profile: boolean;
+  /** 1:1 open-loop rates (msgs/s) measured after max and half, e.g. to find where p99 stays ≤ 20 ms. */
+  rates: number[];
   connections: number;
   /** What was asked for, when the process file limit forced fewer (see nofileHardLimit). */
   connectionsRequested: number;
@@ -32,7 +34,8 @@ export interface Options {
 }
 
 const USAGE = `usage: npm run bench -- [--quick] [--only=${SCENARIOS.join(',')}] [--sync=full[,normal]]
-                        [--ack=sdk|each|batch|none] [--profile] [--connections=N]`;
+                        [--ack=sdk|each|batch|none] [--profile] [--connections=N]
+                        [--rates=N,…]   (1:1: also measure open loop at these msgs/s)`;
 
 export function parseOptions(argv: readonly string[]): Options {
   const flags = new Map<string, string>();
@@ -41,7 +44,7 @@ export function parseOptions(argv: readonly string[]): Options {
     if (!m) throw new Error(`unknown argument ${a}\n${USAGE}`);
     flags.set(m[1]!, m[2] ?? 'true');
   }
-  const known = new Set(['quick', 'only', 'sync', 'ack', 'profile', 'connections', 'help']);
+  const known = new Set(['quick', 'only', 'sync', 'ack', 'profile', 'connections', 'rates', 'help']);
   for (const k of flags.keys()) if (!known.has(k)) throw new Error(`unknown flag --${k}\n${USAGE}`);
   if (flags.has('help')) throw new Error(USAGE);
   const quick = flags.has('quick');
@@ -51,6 +54,8 @@ export function parseOptions(argv: readonly string[]): Options {
   for (const s of syncs) if (s !== 'full' && s !== 'normal') throw new Error(`--sync takes full and/or normal\n${USAGE}`);
   const ack = (flags.get('ack') ?? 'sdk') as AckPolicy;
   if (!['sdk', 'each', 'batch', 'none'].includes(ack)) throw new Error(`--ack takes sdk, each, batch or none\n${USAGE}`);
+  const rates = flags.has('rates') ? flags.get('rates')!.split(',').map(Number) : [];
+  if (rates.some((r) => !Number.isInteger(r) || r < 1 || r > 1_000_000)) throw new Error(`--rates takes msgs/s from 1 to 1000000, comma-separated\n${USAGE}`);
   const requested = Number(flags.get('connections') ?? (quick ? 2_000 : 50_000));
   if (!Number.isInteger(requested) || requested < 1 || requested > 200_000) throw new Error('--connections: 1..200000');
   // Without CAP_SYS_RESOURCE (containers) `ulimit -n` cannot go past the hard limit, and the server
@@ -63,6 +68,7 @@ export function parseOptions(argv: readonly string[]): Options {
     syncs,
     ack,
     profile: flags.has('profile'),
+    rates,
     connections,
     connectionsRequested: requested,
     nofileHardLimit,

@@ -67,7 +67,8 @@ async function waitHttp(child: ChildProcess, url: string, what: string): Promise
 export async function startCharla(o: CharlaOptions): Promise<Target> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'charla-bench-'));
-  const nodeArgs = o.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${o.profileDir}`] : [];
+  // BENCH_SERVER_NODE_ARGS: extra Node flags for the server, e.g. "--trace-gc" or "--single-threaded-gc".
+  const nodeArgs = [...(o.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${o.profileDir}`] : []), ...(process.env['BENCH_SERVER_NODE_ARGS']?.split(' ').filter(Boolean) ?? [])];
   const child = spawnPinned({
     cpu: SERVER_CPU,
     nofile: NOFILE,

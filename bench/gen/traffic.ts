@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { cpuMs } from '../procs.ts';
 import { Histogram, type HistogramSummary } from '../histogram.ts';
 import { nowMs, SENDER_OFFSET, TIME_OFFSET, type Endpoint } from './endpoint.ts';
@@ -24,6 +25,11 @@ export interface StepResult {
   sendFailures: number;
   /** Worst lateness of the open-loop scheduler (generator saturation shows here). */
   maxSchedulerLagMs: number;
+  /**
+   * The generator's own event-loop delay during the measurement (p99, ms): a receive is stamped
+   * only when the loop gets to it, so this much of the measured latency can be the generator's.
+   */
+  generatorLoopDelayP99Ms: number;
   /** CPU used during the measurement, in % of one core. */
   generatorCpuPct: number;
   serverCpuPct: number;
@@ -90,8 +96,10 @@ export class Traffic {
     let server0 = spec.serverPids.map(cpuMs);
     let measureStart = measureAt;
     this.#phase = 'warmup';
+    const loopDelay = monitorEventLoopDelay({ resolution: 1 });
     const enterMeasure = (): void => {
       this.#phase = 'measure';
+      loopDelay.enable();
       measureStart = nowMs();
       cpu0 = process.cpuUsage();
       server0 = spec.serverPids.map(cpuMs);
@@ -135,6 +143,7 @@ export class Traffic {
 
     const measureMs = nowMs() - measureStart;
     const cpu = process.cpuUsage(cpu0);
+    loopDelay.disable();
     const server = spec.serverPids.map((pid, i) => cpuMs(pid) - server0[i]!);
     this.#phase = 'drain';
     // Let what was sent arrive (bounded), so the next step starts from an idle server.
@@ -164,6 +173,8 @@ export class Traffic {
       latencyCrossNode: this.#cross.summary(),
       sendFailures: failures,
       maxSchedulerLagMs: maxLag,
+      // The histogram counts from the timer's due time plus its 1 ms resolution.
+      generatorLoopDelayP99Ms: loopDelay.count > 0 ? Math.max(0, loopDelay.percentile(99) / 1e6 - 1) : 0,
       generatorCpuPct: ((cpu.user + cpu.system) / 1000 / measureMs) * 100,
       serverCpuPct: (server.reduce((a, b) => a + b, 0) / measureMs) * 100,
       undelivered: Math.max(0, expected - this.#totalDeliveries),

@@ -12,6 +12,8 @@ export interface OneToOneResult {
   max: Step;
   /** Open loop at half of max's messages/s. */
   half: Step;
+  /** Open loop at each rate of `--rates`, in order. */
+  rates: Step[];
   /** Multi-node: open loop at a low rate, so the cross-node hop is not hidden by queueing. */
   probe?: Step;
 }
@@ -50,9 +52,11 @@ export async function runOneToOne(kind: 'charla' | 'relay', label: string, urls:
     const max = await step(gen, { mode: 'closed', window: o.window, ...timing });
     const rate = Math.max(1, Math.round(max.messagesPerSec / 2));
     const half = await step(gen, { mode: 'open', rate, ...timing });
-    if (probeRate === undefined) return { target: label, max, half };
+    const rates: Step[] = [];
+    for (const r of probeRate === undefined ? o.rates : []) rates.push(await step(gen, { mode: 'open', rate: r, ...timing }));
+    if (probeRate === undefined) return { target: label, max, half, rates };
     const probe = await step(gen, { mode: 'open', rate: Math.min(probeRate, rate), ...timing });
-    return { target: label, max, half, probe };
+    return { target: label, max, half, rates, probe };
   });
 }
 
