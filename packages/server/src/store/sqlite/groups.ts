@@ -212,27 +212,53 @@ export function saveAcks(db: Db, acks: readonly AckInput[], lastSeen: readonly L
   });
 }
 
-export function deleteExpiredMessages(db: Db, now: number): number {
-  return db.run('DELETE FROM group_log WHERE expires_at IS NOT NULL AND expires_at <= ?', now);
+/**
+ * Rows one sweep transaction deletes at most. A sweep is many short transactions, so the event
+ * loop serves messages between them: one DELETE over a minute of traffic (100,000s of rows) held
+ * the loop for ~0.5 s at 2,000 group msgs/s (docs/benchmarks.md).
+ */
+export const SWEEP_CHUNK_ROWS = 2_000;
+
+/** Deletes up to `limit` expired entries ([DEL-7]); returns how many went. */
+export function deleteExpiredChunk(db: Db, now: number, limit: number): number {
+  return db.relaxedTx(() =>
+    db.run('DELETE FROM group_log WHERE rowid IN (SELECT rowid FROM group_log WHERE expires_at IS NOT NULL AND expires_at <= ? LIMIT ?)', now, limit),
+  );
 }
 
-export function collectGarbage(db: Db, cutoffTs: number): number {
-  return db.tx(() => {
-    // Revoked devices never read again, so they do not hold entries back.
-    let n = db.run(
-      `DELETE FROM group_log WHERE seq <= (
-         SELECT COALESCE((SELECT MIN(m.acked_seq) FROM memberships m WHERE m.group_id = g.group_id AND m.status != 'revoked'
-                            AND (m.to_seq IS NULL OR m.acked_seq < m.to_seq)), g.last_seq)
-         FROM groups g WHERE g.gno = group_log.gno)`,
-    );
-    // Retention: a group's entries are in seq order and their ts grows with seq, so each group is
-    // cut before its first entry at or after the cutoff (an entry whose clock went back stays
-    // until the next pass that reaches it). Reads only the rows it deletes, plus one.
-    for (const g of db.all('SELECT gno, last_seq FROM groups')) {
-      const keep = db.get('SELECT seq FROM group_log WHERE gno = ? AND ts >= ? ORDER BY seq LIMIT 1', g.gno!, cutoffTs);
-      n += db.run('DELETE FROM group_log WHERE gno = ? AND seq < ?', g.gno!, keep === undefined ? num(g.last_seq) + 1 : num(keep.seq));
-    }
-    db.run("DELETE FROM memberships WHERE status = 'removed' AND acked_seq >= to_seq");
-    return n;
-  });
+/**
+ * Per group, the highest seq that may go: every current member acked it (revoked devices never
+ * read again, so they do not hold entries back), or it is older than the retention cutoff. A
+ * group's entries are in seq order and their ts grows with seq, so retention cuts each group
+ * before its first entry at or after the cutoff (an entry whose clock went back stays until the
+ * next pass that reaches it). With the lowest seq still stored, so deletion reads only its rows.
+ */
+export function garbageRanges(db: Db, cutoffTs: number): { gno: number; from: number; upTo: number }[] {
+  const out: { gno: number; from: number; upTo: number }[] = [];
+  const rows = db.all(
+    `SELECT g.gno, g.last_seq,
+       (SELECT MIN(m.acked_seq) FROM memberships m WHERE m.group_id = g.group_id AND m.status != 'revoked'
+          AND (m.to_seq IS NULL OR m.acked_seq < m.to_seq)) AS acked,
+       (SELECT MIN(seq) FROM group_log l WHERE l.gno = g.gno) AS first
+     FROM groups g`,
+  );
+  for (const r of rows) {
+    if (r.first === null) continue;
+    const lastSeq = num(r.last_seq);
+    const acked = r.acked === null ? lastSeq : num(r.acked);
+    const keep = db.get('SELECT seq FROM group_log WHERE gno = ? AND ts >= ? ORDER BY seq LIMIT 1', r.gno!, cutoffTs);
+    const retained = keep === undefined ? lastSeq : num(keep.seq) - 1;
+    const upTo = Math.max(acked, retained);
+    if (upTo >= num(r.first)) out.push({ gno: num(r.gno), from: num(r.first), upTo });
+  }
+  return out;
+}
+
+/** Deletes a group's entries with seq in [from, upTo] (a range of the primary key). */
+export function deleteRange(db: Db, gno: number, from: number, upTo: number): number {
+  return db.relaxedTx(() => db.run('DELETE FROM group_log WHERE gno = ? AND seq >= ? AND seq <= ?', gno, from, upTo));
+}
+
+export function deletePassedMemberships(db: Db): void {
+  db.relaxedTx(() => db.run("DELETE FROM memberships WHERE status = 'removed' AND acked_seq >= to_seq"));
 }

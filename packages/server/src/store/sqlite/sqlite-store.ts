@@ -124,10 +124,36 @@ export class SqliteStore implements Store {
     await this.#db.durable();
   }
   async deleteExpiredMessages(now: number) {
-    return groups.deleteExpiredMessages(this.#db, now);
+    let n = 0;
+    for (;;) {
+      const deleted = await this.#sweepWrite(() => groups.deleteExpiredChunk(this.#db, now, groups.SWEEP_CHUNK_ROWS));
+      n += deleted;
+      if (deleted < groups.SWEEP_CHUNK_ROWS) return n;
+    }
   }
   async collectGarbage(cutoffTs: number) {
-    return groups.collectGarbage(this.#db, cutoffTs);
+    let n = 0;
+    for (const r of await this.#sweepWrite(() => groups.garbageRanges(this.#db, cutoffTs))) {
+      // Seqs are dense but for expired entries already gone, so a span holds at most a chunk of rows.
+      for (let from = r.from; from <= r.upTo; from += groups.SWEEP_CHUNK_ROWS) {
+        const upTo = Math.min(r.upTo, from + groups.SWEEP_CHUNK_ROWS - 1);
+        n += await this.#sweepWrite(() => groups.deleteRange(this.#db, r.gno, from, upTo));
+      }
+    }
+    await this.#sweepWrite(() => groups.deletePassedMemberships(this.#db));
+    return n;
+  }
+  /**
+   * One short step of a sweep: after the writes waiting in this turn (and any WAL restart hold),
+   * so a sweep over a large log never holds the event loop for long. Durable like the hot writes.
+   */
+  async #sweepWrite<T>(step: () => T): Promise<T> {
+    await new Promise((resolve) => setImmediate(resolve));
+    const held = this.#db.writable();
+    if (held) await held;
+    const result = step();
+    await this.#db.durable();
+    return result;
   }
   async deleteExpiredSessions(now: number) {
     return this.#db.run('DELETE FROM sessions WHERE expires_at <= ?', now);
