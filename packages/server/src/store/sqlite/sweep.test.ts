@@ -1,38 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { DeviceRef, MessageInput } from '../types.ts';
+import type { DeviceRef } from '../types.ts';
 import { SWEEP_CHUNK_ROWS } from './groups.ts';
-import { SqliteStore } from './sqlite-store.ts';
+import type { SqliteStore } from './sqlite-store.ts';
+import { testMessage as message, withSqliteStore } from './test-store.ts';
 
-const sha = (b: Uint8Array) => createHash('sha256').update(b).digest();
-
-async function withStore(fn: (store: SqliteStore, sender: DeviceRef) => Promise<void>): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'charla-sweep-'));
-  const store = new SqliteStore(dir, 'full');
-  try {
-    const sender = { username: 'sara', deviceId: 'dev-s' };
-    await store.createAccount({ username: sender.username, authHash: randomBytes(32), authSalt: randomBytes(16), authParams: { memoryKib: 64, passes: 2, parallelism: 1 }, kdf: { alg: 'scrypt', salt: 'A'.repeat(22), N: 1024, r: 8, p: 1 }, accountPublicKey: 'k', encryptedAccountKey: 'e', createdAt: 1 }, null);
-    await store.createDeviceAndSession(
-      { deviceId: sender.deviceId, username: sender.username, name: 'd', signatureKey: null, credentialSignature: null, createdAt: 1, activatedAt: null, revokedAt: null, lastSeenAt: null },
-      { tokenHash: randomBytes(32), deviceId: sender.deviceId, username: sender.username, createdAt: 1, expiresAt: 2 },
-    );
-    await store.activateDevice(sender.deviceId, 'sig', 'cred', 1);
-    await store.createGroup('g1', sender, 1);
-    await fn(store, sender);
-  } finally {
-    await store.close();
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
-const message = (sender: DeviceRef, msgId: string, expiresAt: number | null = null): MessageInput => {
-  const body = Buffer.from(msgId);
-  return { groupId: 'g1', sender, epoch: 0, msgId, body, bodyHash: sha(body), expiresAt, ts: 5 };
-};
+const withStore = (fn: (store: SqliteStore, sender: DeviceRef) => Promise<void>) => withSqliteStore('sara', fn);
 
 /** Appends `count` messages in batches of 1,000; returns the last seq. */
 async function fill(store: SqliteStore, sender: DeviceRef, prefix: string, count: number, expiresAt: number | null = null): Promise<number> {

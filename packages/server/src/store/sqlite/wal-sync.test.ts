@@ -1,39 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
 import { readSync } from 'node:fs';
-import { mkdtemp, open, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import type { DeviceRef, MessageInput } from '../types.ts';
-import { SqliteStore } from './sqlite-store.ts';
+import type { DeviceRef } from '../types.ts';
+import type { SqliteStore } from './sqlite-store.ts';
+import { testMessage as message, withSqliteStore } from './test-store.ts';
 
-const sha = (b: Uint8Array) => createHash('sha256').update(b).digest();
-
-async function withStore(fn: (store: SqliteStore, sender: DeviceRef, dir: string) => Promise<void>, restartFrames?: number): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'charla-walsync-'));
-  const store = new SqliteStore(dir, 'full', restartFrames);
-  try {
-    const sender = { username: 'wes', deviceId: 'dev-w' };
-    await store.createAccount({ username: sender.username, authHash: randomBytes(32), authSalt: randomBytes(16), authParams: { memoryKib: 64, passes: 2, parallelism: 1 }, kdf: { alg: 'scrypt', salt: 'A'.repeat(22), N: 1024, r: 8, p: 1 }, accountPublicKey: 'k', encryptedAccountKey: 'e', createdAt: 1 }, null);
-    await store.createDeviceAndSession(
-      { deviceId: sender.deviceId, username: sender.username, name: 'd', signatureKey: null, credentialSignature: null, createdAt: 1, activatedAt: null, revokedAt: null, lastSeenAt: null },
-      { tokenHash: randomBytes(32), deviceId: sender.deviceId, username: sender.username, createdAt: 1, expiresAt: 2 },
-    );
-    await store.activateDevice(sender.deviceId, 'sig', 'cred', 1);
-    await store.createGroup('g1', sender, 1);
-    await fn(store, sender, dir);
-  } finally {
-    await store.close();
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
-const message = (sender: DeviceRef, msgId: string): MessageInput => {
-  const body = Buffer.from(msgId);
-  return { groupId: 'g1', sender, epoch: 0, msgId, body, bodyHash: sha(body), expiresAt: null, ts: 5 };
-};
+const withStore = (fn: (store: SqliteStore, sender: DeviceRef, dir: string) => Promise<void>, restartFrames?: number) => withSqliteStore('wes', fn, restartFrames);
 
 test('[DEL-1][SEND-1] with synchronous FULL a stored send is read by no one before its WAL sync, and by everyone after', async () => {
   await withStore(async (store, sender, dir) => {
