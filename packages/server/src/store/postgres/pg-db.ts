@@ -117,6 +117,32 @@ export class PgDb {
     }
   }
 
+  /**
+   * Runs fn on one connection that holds the session-level advisory lock (`key`, this schema), its
+   * statements each their own transaction. Undefined, without running fn, while another
+   * connection (another node) holds that lock.
+   */
+  async exclusive<T>(key: number, fn: (sql: Sql) => Promise<T>): Promise<T | undefined> {
+    const client = await this.pool.connect().catch((error: unknown) => {
+      throw classify(error);
+    });
+    let broken = false;
+    try {
+      const locked = await client.query('SELECT pg_try_advisory_lock($1, hashtext(current_schema())) AS ok', [key]);
+      if (locked.rows[0]?.ok !== true) return undefined;
+      try {
+        return await fn(wrap(client));
+      } finally {
+        // A connection that cannot unlock is closed, which releases the lock too.
+        await client.query('SELECT pg_advisory_unlock($1, hashtext(current_schema()))', [key]).catch(() => (broken = true));
+      }
+    } catch (error) {
+      throw classify(error);
+    } finally {
+      client.release(broken);
+    }
+  }
+
   async migrate(): Promise<void> {
     const client = await this.pool.connect();
     try {

@@ -279,17 +279,53 @@ export async function saveAcks(db: PgDb, acks: readonly AckInput[], lastSeen: re
   });
 }
 
+/** Any constant: the advisory lock that lets one node at a time sweep a schema. */
+const SWEEP_LOCK_KEY = 0x63686172;
+/** Rows one sweep statement deletes at most; each statement is its own short transaction. */
+const SWEEP_CHUNK_ROWS = 2_000;
+
+/**
+ * Deletes expired entries ([DEL-7]) in statements of at most SWEEP_CHUNK_ROWS rows. One node at a
+ * time: while another node sweeps, this pass deletes nothing and the next one catches up.
+ */
+export async function deleteExpiredMessages(db: PgDb, now: number): Promise<number> {
+  return (await db.exclusive(SWEEP_LOCK_KEY, (sql) => deleteInChunks(sql, 'expires_at IS NOT NULL AND expires_at <= $1', now))) ?? 0;
+}
+
+/**
+ * Deletes entries every current member acked (revoked devices never read again, so they do not
+ * hold entries back) by ranges of each group's primary key, then entries older than the cutoff,
+ * in statements of at most SWEEP_CHUNK_ROWS rows, one node at a time (see deleteExpiredMessages).
+ */
 export async function collectGarbage(db: PgDb, cutoffTs: number): Promise<number> {
-  return db.tx(async (sql) => {
-    // Revoked devices never read again, so they do not hold entries back.
-    let n = await sql.run(
-      `DELETE FROM group_log l USING groups g WHERE g.group_id = l.group_id AND l.seq <= COALESCE(
-         (SELECT MIN(m.acked_seq) FROM memberships m WHERE m.group_id = g.group_id AND m.status != 'revoked'
-            AND (m.to_seq IS NULL OR m.acked_seq < m.to_seq)),
-         g.last_seq)`,
+  const n = await db.exclusive(SWEEP_LOCK_KEY, async (sql) => {
+    let n = 0;
+    const groups = await sql.rows(
+      `SELECT g.group_id,
+         COALESCE((SELECT MIN(m.acked_seq) FROM memberships m WHERE m.group_id = g.group_id AND m.status != 'revoked'
+                     AND (m.to_seq IS NULL OR m.acked_seq < m.to_seq)), g.last_seq) AS acked,
+         (SELECT MIN(seq) FROM group_log l WHERE l.group_id = g.group_id) AS first
+       FROM groups g`,
     );
-    n += await sql.run('DELETE FROM group_log WHERE ts < $1', [cutoffTs]);
+    for (const g of groups) {
+      if (g.first === null) continue;
+      const acked = Number(g.acked);
+      for (let from = Number(g.first); from <= acked; from += SWEEP_CHUNK_ROWS) {
+        n += await sql.run('DELETE FROM group_log WHERE group_id = $1 AND seq >= $2 AND seq <= $3', [String(g.group_id), from, Math.min(acked, from + SWEEP_CHUNK_ROWS - 1)]);
+      }
+    }
+    n += await deleteInChunks(sql, 'ts < $1', cutoffTs);
     await sql.run("DELETE FROM memberships WHERE status = 'removed' AND acked_seq >= to_seq");
     return n;
   });
+  return n ?? 0;
+}
+
+async function deleteInChunks(sql: Sql, where: string, value: number): Promise<number> {
+  let n = 0;
+  for (;;) {
+    const deleted = await sql.run(`DELETE FROM group_log WHERE ctid = ANY(ARRAY(SELECT ctid FROM group_log WHERE ${where} LIMIT ${SWEEP_CHUNK_ROWS}))`, [value]);
+    n += deleted;
+    if (deleted < SWEEP_CHUNK_ROWS) return n;
+  }
 }

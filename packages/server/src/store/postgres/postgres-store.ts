@@ -115,7 +115,7 @@ export class PostgresStore implements Store {
     return groups.saveAcks(this.#db, acks, lastSeen);
   }
   async deleteExpiredMessages(now: number) {
-    return this.#db.sql.run('DELETE FROM group_log WHERE expires_at IS NOT NULL AND expires_at <= $1', [now]);
+    return groups.deleteExpiredMessages(this.#db, now);
   }
   async collectGarbage(cutoffTs: number) {
     return groups.collectGarbage(this.#db, cutoffTs);
