@@ -71,8 +71,8 @@ export function summaryTable(r: Results): string {
         rows.push(
           `| 2 | 1:1 at half of max (${tag}) | ${int(c.half.messagesPerSec)}/s, ${latency(c.half)} | ${r1 ? `${int(r1.half.messagesPerSec)}/s, ${latency(r1.half)}` : '—'} | — | p99 ≤ 20 ms | ${met(c.half.latency.p99 <= 20)} |`,
         );
-        const within = (c.rates ?? []).filter((s) => s.latency.p99 <= 20 && s.undelivered === 0).sort((a, b) => b.messagesPerSec - a.messagesPerSec)[0];
-        if ((c.rates ?? []).length > 0) {
+        const within = c.rates.filter((s) => s.latency.p99 <= 20 && s.undelivered === 0).sort((a, b) => b.messagesPerSec - a.messagesPerSec)[0];
+        if (c.rates.length > 0) {
           rows.push(
             `| 2 | 1:1: highest \`--rates\` step with p99 ≤ 20 ms (${tag}) | ${within ? `${int(within.messagesPerSec)}/s, ${latency(within)}` : 'none'} | — | ${pct(within?.messagesPerSec, r1?.max.messagesPerSec)} of relay max | — | — |`,
           );
@@ -110,7 +110,7 @@ export function summaryTable(r: Results): string {
 
 function stepRow(target: string, what: string, s: Step): string {
   const errors = Object.entries(s.errors).map(([k, v]) => `${k}×${v}`).join(' ') || '';
-  return `| ${target} | ${what} | ${int(s.sent)} | ${int(s.messagesPerSec)} | ${int(s.deliveriesPerSec)} | ${ms(s.latency.p50)} | ${ms(s.latency.p99)} | ${ms(s.latency.max)} | ${Math.round(s.serverCpuPct)} % | ${Math.round(s.generatorCpuPct)} % | ${ms(s.maxSchedulerLagMs)} | ${ms(s.generatorLoopDelayP99Ms ?? 0)} | ${int(s.undelivered)} | ${errors} |`;
+  return `| ${target} | ${what} | ${int(s.sent)} | ${int(s.messagesPerSec)} | ${int(s.deliveriesPerSec)} | ${ms(s.latency.p50)} | ${ms(s.latency.p99)} | ${ms(s.latency.max)} | ${Math.round(s.serverCpuPct)} % | ${Math.round(s.generatorCpuPct)} % | ${ms(s.maxSchedulerLagMs)} | ${ms(s.generatorLoopDelayP99Ms)} | ${int(s.undelivered)} | ${errors} |`;
 }
 
 /** Every measured step, with CPU use on both sides (which side was the bottleneck). */
@@ -122,7 +122,7 @@ export function detailTable(r: Results): string {
   const oneToOne = (label: string, x: OneToOneResult | undefined): void => {
     if (!x) return;
     rows.push(stepRow(label, '1:1 max (closed loop)', x.max), stepRow(label, `1:1 open ${int(x.half.offeredRate ?? 0)}/s`, x.half));
-    for (const s of x.rates ?? []) rows.push(stepRow(label, `1:1 open ${int(s.offeredRate ?? 0)}/s (--rates)`, s));
+    for (const s of x.rates) rows.push(stepRow(label, `1:1 open ${int(s.offeredRate ?? 0)}/s (--rates)`, s));
     if (x.probe) rows.push(stepRow(label, `1:1 probe ${int(x.probe.offeredRate ?? 0)}/s`, x.probe));
   };
   const group = (label: string, x: GroupResult | undefined): void => {

@@ -5,6 +5,7 @@ import type {
 } from '../types.ts';
 import { appendEntries, lockGroup, lockGroups, type LockedGroup, type NewEntry } from './pg-log.ts';
 import { bytesOrNull, num, numOrNull, str, type PgDb, type Sql } from './pg-db.ts';
+import { deleteUntilShort, seqChunks, SWEEP_CHUNK_ROWS } from '../sweep.ts';
 
 export async function createGroup(db: PgDb, groupId: string, creator: DeviceRef, ts: number): Promise<'ok' | 'GROUP_EXISTS'> {
   return db.tx(async (sql) => {
@@ -281,8 +282,6 @@ export async function saveAcks(db: PgDb, acks: readonly AckInput[], lastSeen: re
 
 /** Any constant: the advisory lock that lets one node at a time sweep a schema. */
 const SWEEP_LOCK_KEY = 0x63686172;
-/** Rows one sweep statement deletes at most; each statement is its own short transaction. */
-const SWEEP_CHUNK_ROWS = 2_000;
 
 /**
  * Deletes expired entries ([DEL-7]) in statements of at most SWEEP_CHUNK_ROWS rows. One node at a
@@ -310,8 +309,8 @@ export async function collectGarbage(db: PgDb, cutoffTs: number): Promise<number
     for (const g of groups) {
       if (g.first === null) continue;
       const acked = Number(g.acked);
-      for (let from = Number(g.first); from <= acked; from += SWEEP_CHUNK_ROWS) {
-        n += await sql.run('DELETE FROM group_log WHERE group_id = $1 AND seq >= $2 AND seq <= $3', [String(g.group_id), from, Math.min(acked, from + SWEEP_CHUNK_ROWS - 1)]);
+      for (const [from, upTo] of seqChunks(Number(g.first), acked)) {
+        n += await sql.run('DELETE FROM group_log WHERE group_id = $1 AND seq >= $2 AND seq <= $3', [String(g.group_id), from, upTo]);
       }
     }
     n += await deleteInChunks(sql, 'ts < $1', cutoffTs);
@@ -321,11 +320,7 @@ export async function collectGarbage(db: PgDb, cutoffTs: number): Promise<number
   return n ?? 0;
 }
 
-async function deleteInChunks(sql: Sql, where: string, value: number): Promise<number> {
-  let n = 0;
-  for (;;) {
-    const deleted = await sql.run(`DELETE FROM group_log WHERE ctid = ANY(ARRAY(SELECT ctid FROM group_log WHERE ${where} LIMIT ${SWEEP_CHUNK_ROWS}))`, [value]);
-    n += deleted;
-    if (deleted < SWEEP_CHUNK_ROWS) return n;
-  }
+function deleteInChunks(sql: Sql, where: string, value: number): Promise<number> {
+  // Each statement is its own short transaction.
+  return deleteUntilShort(() => sql.run(`DELETE FROM group_log WHERE ctid = ANY(ARRAY(SELECT ctid FROM group_log WHERE ${where} LIMIT ${SWEEP_CHUNK_ROWS}))`, [value]));
 }

@@ -212,13 +212,6 @@ export function saveAcks(db: Db, acks: readonly AckInput[], lastSeen: readonly L
   });
 }
 
-/**
- * Rows one sweep transaction deletes at most. A sweep is many short transactions, so the event
- * loop serves messages between them: one DELETE over a minute of traffic (100,000s of rows) held
- * the loop for ~0.5 s at 2,000 group msgs/s (docs/benchmarks.md).
- */
-export const SWEEP_CHUNK_ROWS = 2_000;
-
 /** Deletes up to `limit` expired entries ([DEL-7]); returns how many went. */
 export function deleteExpiredChunk(db: Db, now: number, limit: number): number {
   return db.relaxedTx(() =>

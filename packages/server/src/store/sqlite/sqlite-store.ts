@@ -1,4 +1,5 @@
 import type { Store } from '../store.ts';
+import { deleteUntilShort, seqChunks, SWEEP_CHUNK_ROWS } from '../sweep.ts';
 import type {
   AccountRecord, AckInput, CommitInput, DeviceLinkRecord, DeviceRecord, DeviceRef, LastSeenInput, MessageInput, RoomRecord, SessionRecord,
 } from '../types.ts';
@@ -124,21 +125,12 @@ export class SqliteStore implements Store {
     await this.#db.durable();
   }
   async deleteExpiredMessages(now: number) {
-    let n = 0;
-    for (;;) {
-      const deleted = await this.#sweepWrite(() => groups.deleteExpiredChunk(this.#db, now, groups.SWEEP_CHUNK_ROWS));
-      n += deleted;
-      if (deleted < groups.SWEEP_CHUNK_ROWS) return n;
-    }
+    return deleteUntilShort(() => this.#sweepWrite(() => groups.deleteExpiredChunk(this.#db, now, SWEEP_CHUNK_ROWS)));
   }
   async collectGarbage(cutoffTs: number) {
     let n = 0;
     for (const r of await this.#sweepWrite(() => groups.garbageRanges(this.#db, cutoffTs))) {
-      // Seqs are dense but for expired entries already gone, so a span holds at most a chunk of rows.
-      for (let from = r.from; from <= r.upTo; from += groups.SWEEP_CHUNK_ROWS) {
-        const upTo = Math.min(r.upTo, from + groups.SWEEP_CHUNK_ROWS - 1);
-        n += await this.#sweepWrite(() => groups.deleteRange(this.#db, r.gno, from, upTo));
-      }
+      for (const [from, upTo] of seqChunks(r.from, r.upTo)) n += await this.#sweepWrite(() => groups.deleteRange(this.#db, r.gno, from, upTo));
     }
     await this.#sweepWrite(() => groups.deletePassedMemberships(this.#db));
     return n;

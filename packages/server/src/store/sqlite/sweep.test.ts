@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DeviceRef } from '../types.ts';
-import { SWEEP_CHUNK_ROWS } from './groups.ts';
+import { SWEEP_CHUNK_ROWS } from '../sweep.ts';
 import type { SqliteStore } from './sqlite-store.ts';
 import { testMessage as message, withSqliteStore } from './test-store.ts';
 
