@@ -7,6 +7,14 @@ import { WalSync } from './wal-sync.ts';
 export type Row = Record<string, SQLInputValue>;
 export type Param = SQLInputValue;
 
+/** Where the log's next row goes and how far log_index covers (migration 6, log.ts). */
+export interface LogRids {
+  /** The rid of the next row written. */
+  next: number;
+  /** Rows with a higher rid are not in log_index yet. */
+  indexedUpTo: number;
+}
+
 /** A synchronous SQLite handle with a statement cache and a transaction helper. */
 export class Db {
   readonly raw: DatabaseSync;
@@ -16,6 +24,8 @@ export class Db {
   readonly walSync: WalSync | null;
   /** Log appends of the relaxed transaction running now: groupId → lowest seq. */
   #appends: Map<string, number> | null = null;
+  /** The log's rid allocator for the running transaction (log.ts), loaded on first use. */
+  #rids: LogRids | null = null;
   /** Set while the checkpoint thread catches up on the whole WAL (checkpoint-thread.ts). */
   #held: { readonly promise: Promise<void>; readonly resolve: () => void } | null = null;
 
@@ -62,7 +72,15 @@ export class Db {
     } catch (error) {
       this.raw.exec('ROLLBACK');
       throw error;
+    } finally {
+      this.#rids = null;
     }
+  }
+
+  /** The running transaction's log rid allocator (log.ts); `load` reads it on first use. */
+  rids(load: () => LogRids): LogRids {
+    if (!this.raw.isTransaction) throw new Error('rids: outside a transaction');
+    return (this.#rids ??= load());
   }
 
   /**

@@ -3,7 +3,7 @@ import type {
   AckInput, CommitInput, CommitOutcome, DeviceRef, GroupFailure, GroupInfo, LastSeenInput, MembershipCursor, MessageInput, MessageOutcome,
   RedactOutcome,
 } from '../types.ts';
-import { appendEntry, tryInsertMessage } from './log.ts';
+import { appendEntry, indexAll, indexTail, indexTailIfLong, tryInsertMessage } from './log.ts';
 import { bytesOrNull, num, numOrNull, str, type Db } from './db.ts';
 
 export function createGroup(db: Db, groupId: string, creator: DeviceRef, ts: number): 'ok' | 'GROUP_EXISTS' {
@@ -148,6 +148,7 @@ export function appendMessages(db: Db, inputs: readonly MessageInput[]): Message
       out.push({ duplicate: false, entry });
     }
     for (const [groupId, g] of groups) if (g?.moved) db.run('UPDATE groups SET last_seq = ? WHERE group_id = ?', g.lastSeq, groupId);
+    indexTailIfLong(db);
     return out;
   });
 }
@@ -163,7 +164,7 @@ export function redact(db: Db, groupId: string, sender: DeviceRef, msgId: string
   return db.tx((): RedactOutcome => {
     const g = checkMember(db, groupId, sender.deviceId);
     if ('error' in g) return g;
-    const r = db.get("SELECT seq, sender_username, redacted_seq FROM group_log WHERE gno = ? AND msg_id = ? AND kind = 'app'", g.gno, msgId);
+    const r = db.get("SELECT rid, seq, sender_username, redacted_seq FROM group_log WHERE gno = ? AND msg_id = ? AND kind = 'app'", g.gno, msgId);
     if (!r) return { error: 'NOT_FOUND' };
     if (str(r.sender_username) !== sender.username) return { error: 'FORBIDDEN' };
     const already = numOrNull(r.redacted_seq);
@@ -171,7 +172,7 @@ export function redact(db: Db, groupId: string, sender: DeviceRef, msgId: string
     const entry = appendEntry(db, {
       groupId, kind: 'redact', sender, msgId: null, ts, expiresAt: null, subjectUsername: null, target: msgId, recipients: null, body: null, bodyHash: null,
     });
-    db.run('UPDATE group_log SET body = NULL, redacted_seq = ? WHERE gno = ? AND seq = ?', entry.seq, g.gno, num(r.seq));
+    db.run('UPDATE group_log SET body = NULL, redacted_seq = ? WHERE rid = ?', entry.seq, num(r.rid));
     return { duplicate: false, seq: entry.seq, entry };
   });
 }
@@ -214,9 +215,13 @@ export function saveAcks(db: Db, acks: readonly AckInput[], lastSeen: readonly L
 
 /** Deletes up to `limit` expired entries ([DEL-7]); returns how many went. */
 export function deleteExpiredChunk(db: Db, now: number, limit: number): number {
-  return db.relaxedTx(() =>
-    db.run('DELETE FROM group_log WHERE rowid IN (SELECT rowid FROM group_log WHERE expires_at IS NOT NULL AND expires_at <= ? LIMIT ?)', now, limit),
-  );
+  return db.relaxedTx(() => {
+    // Every row is in log_index first, so its index entry goes with it.
+    indexTail(db);
+    const expired = "SELECT rid, gno, seq FROM group_log WHERE expires_at IS NOT NULL AND expires_at <= ?1 ORDER BY expires_at, rid LIMIT ?2";
+    db.run(`DELETE FROM log_index WHERE (gno, seq) IN (SELECT gno, seq FROM (${expired}))`, now, limit);
+    return db.run(`DELETE FROM group_log WHERE rid IN (SELECT rid FROM (${expired}))`, now, limit);
+  });
 }
 
 /**
@@ -228,18 +233,20 @@ export function deleteExpiredChunk(db: Db, now: number, limit: number): number {
  */
 export function garbageRanges(db: Db, cutoffTs: number): { gno: number; from: number; upTo: number }[] {
   const out: { gno: number; from: number; upTo: number }[] = [];
+  // Every row is in log_index: the ranges below are read and deleted through it.
+  indexAll(db);
   const rows = db.all(
     `SELECT g.gno, g.last_seq,
        (SELECT MIN(m.acked_seq) FROM memberships m WHERE m.group_id = g.group_id AND m.status != 'revoked'
           AND (m.to_seq IS NULL OR m.acked_seq < m.to_seq)) AS acked,
-       (SELECT MIN(seq) FROM group_log l WHERE l.gno = g.gno) AS first
+       (SELECT MIN(seq) FROM log_index i WHERE i.gno = g.gno) AS first
      FROM groups g`,
   );
   for (const r of rows) {
     if (r.first === null) continue;
     const lastSeq = num(r.last_seq);
     const acked = r.acked === null ? lastSeq : num(r.acked);
-    const keep = db.get('SELECT seq FROM group_log WHERE gno = ? AND ts >= ? ORDER BY seq LIMIT 1', r.gno!, cutoffTs);
+    const keep = db.get('SELECT i.seq FROM log_index i JOIN group_log l ON l.rid = i.rid WHERE i.gno = ? AND l.ts >= ? ORDER BY i.seq LIMIT 1', r.gno!, cutoffTs);
     const retained = keep === undefined ? lastSeq : num(keep.seq) - 1;
     const upTo = Math.max(acked, retained);
     if (upTo >= num(r.first)) out.push({ gno: num(r.gno), from: num(r.first), upTo });
@@ -247,9 +254,14 @@ export function garbageRanges(db: Db, cutoffTs: number): { gno: number; from: nu
   return out;
 }
 
-/** Deletes a group's entries with seq in [from, upTo] (a range of the primary key). */
+/** Deletes a group's entries with seq in [from, upTo] (a range of log_index's key). */
 export function deleteRange(db: Db, gno: number, from: number, upTo: number): number {
-  return db.relaxedTx(() => db.run('DELETE FROM group_log WHERE gno = ? AND seq >= ? AND seq <= ?', gno, from, upTo));
+  return db.relaxedTx(() => {
+    indexTail(db);
+    const n = db.run('DELETE FROM group_log WHERE rid IN (SELECT rid FROM log_index WHERE gno = ? AND seq >= ? AND seq <= ?)', gno, from, upTo);
+    db.run('DELETE FROM log_index WHERE gno = ? AND seq >= ? AND seq <= ?', gno, from, upTo);
+    return n;
+  });
 }
 
 export function deletePassedMemberships(db: Db): void {

@@ -1,6 +1,6 @@
 import type { EventKind } from '@charla/protocol';
 import type { DeviceRef, LogEntry } from '../types.ts';
-import { num, type Db } from './db.ts';
+import { num, type Db, type LogRids } from './db.ts';
 import { entryFromRow } from '../rows.ts';
 
 export { entryFromRow };
@@ -21,6 +21,49 @@ export interface NewEntry {
   readonly epoch?: number;
 }
 
+/**
+ * The log's (gno, seq) index is written in bulk, once this many rows wait (or before anything
+ * reads or deletes by seq). Written row by row, it cost one index page per group per commit
+ * (migration 6); in bulk, sorted by group, a page takes many entries at once.
+ */
+export const INDEX_EVERY_ROWS = 1_024;
+
+/** Rids only grow, even past rows the sweep deleted, so a row above indexed_upto is never an old one's. */
+function rids(db: Db): LogRids {
+  return db.rids(() => {
+    const r = db.get('SELECT indexed_upto, (SELECT MAX(rid) FROM group_log) AS max_rid FROM log_index_state');
+    if (!r) throw new Error('log_index_state has no row');
+    const indexedUpTo = num(r.indexed_upto);
+    return { next: Math.max(indexedUpTo, r.max_rid === null ? 0 : num(r.max_rid)) + 1, indexedUpTo };
+  });
+}
+
+/** Adds the rows not yet in log_index to it. Must run inside a transaction. */
+export function indexTail(db: Db): void {
+  const r = rids(db);
+  const upTo = r.next - 1;
+  if (upTo <= r.indexedUpTo) return;
+  db.run('INSERT INTO log_index (gno, seq, rid) SELECT gno, seq, rid FROM group_log WHERE rid > ? ORDER BY gno, seq', r.indexedUpTo);
+  db.run('UPDATE log_index_state SET indexed_upto = ?', upTo);
+  r.indexedUpTo = upTo;
+}
+
+/** indexTail once INDEX_EVERY_ROWS rows wait. Must run inside a transaction. */
+export function indexTailIfLong(db: Db): void {
+  const r = rids(db);
+  if (r.next - 1 - r.indexedUpTo >= INDEX_EVERY_ROWS) indexTail(db);
+}
+
+/**
+ * Before a read or delete by seq: indexes the rows that wait, in a transaction of its own if any
+ * do. Its commit needs no sync of its own: log_index is derived from group_log, and a WAL sync
+ * covers every commit before it.
+ */
+export function indexAll(db: Db): void {
+  const r = db.get('SELECT indexed_upto, (SELECT MAX(rid) FROM group_log) AS max_rid FROM log_index_state');
+  if (r && r.max_rid !== null && num(r.max_rid) > num(r.indexed_upto)) db.relaxedTx(() => indexTail(db));
+}
+
 /** Appends one entry at the group's next seq. Must run inside a transaction. */
 export function appendEntry(db: Db, e: NewEntry): LogEntry {
   const g = db.get('UPDATE groups SET last_seq = last_seq + 1 WHERE group_id = ? RETURNING gno, last_seq, epoch', e.groupId);
@@ -31,14 +74,14 @@ export function appendEntry(db: Db, e: NewEntry): LogEntry {
 /** The log's key for a group (migration 4): its number in `groups.gno`. */
 const GNO = '(SELECT gno FROM groups WHERE group_id = ?)';
 
-const INSERT_COLUMNS = `INTO group_log (gno, seq, kind, sender_username, sender_device, msg_id, epoch, ts, expires_at,
+const INSERT_COLUMNS = `INTO group_log (rid, gno, seq, kind, sender_username, sender_device, msg_id, epoch, ts, expires_at,
        subject_username, target, recipients, body, body_hash)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
 function insertRow(db: Db, verb: string, gno: number, seq: number, epoch: number, e: NewEntry): number {
   const n = db.run(
     `${verb} ${INSERT_COLUMNS}`,
-    gno, seq, e.kind, e.sender?.username ?? null, e.sender?.deviceId ?? null, e.msgId, epoch, e.ts, e.expiresAt,
+    rids(db).next++, gno, seq, e.kind, e.sender?.username ?? null, e.sender?.deviceId ?? null, e.msgId, epoch, e.ts, e.expiresAt,
     e.subjectUsername, e.target, e.recipients === null ? null : JSON.stringify(e.recipients), e.body, e.bodyHash,
   );
   if (n === 1) db.noteAppend(e.groupId, seq);
@@ -66,9 +109,9 @@ export function insertEntry(db: Db, gno: number, seq: number, epoch: number, e: 
  */
 export function tryInsertMessage(db: Db, gno: number, seq: number, e: MessageRow): LogEntry | undefined {
   const n = db.run(
-    `INSERT OR IGNORE INTO group_log (gno, seq, kind, sender_username, sender_device, msg_id, epoch, ts, expires_at, body, body_hash)
-     VALUES (?, ?, 'app', ?, ?, ?, ?, ?, ?, ?, ?)`,
-    gno, seq, e.sender.username, e.sender.deviceId, e.msgId, e.epoch, e.ts, e.expiresAt, e.body, e.bodyHash,
+    `INSERT OR IGNORE INTO group_log (rid, gno, seq, kind, sender_username, sender_device, msg_id, epoch, ts, expires_at, body, body_hash)
+     VALUES (?, ?, ?, 'app', ?, ?, ?, ?, ?, ?, ?, ?)`,
+    rids(db).next++, gno, seq, e.sender.username, e.sender.deviceId, e.msgId, e.epoch, e.ts, e.expiresAt, e.body, e.bodyHash,
   );
   if (n !== 1) return undefined;
   db.noteAppend(e.groupId, seq);
@@ -92,10 +135,12 @@ export interface MessageRow {
 export function readLog(db: Db, groupId: string, afterSeq: number, uptoSeq: number | null, limit: number, now: number): LogEntry[] {
   // Redacted messages keep their row (for idempotency) but lose their body and are not delivered.
   // Rows of a commit not yet on disk are not read (wal-sync.ts).
+  indexAll(db);
   return db
     .all(
-      `SELECT ? AS group_id, * FROM group_log WHERE gno = ${GNO} AND seq > ? AND seq <= ? AND (expires_at IS NULL OR expires_at > ?)
-         AND NOT (kind = 'app' AND body IS NULL) ORDER BY seq LIMIT ?`,
+      `SELECT ? AS group_id, l.* FROM log_index i JOIN group_log l ON l.rid = i.rid
+         WHERE i.gno = ${GNO} AND i.seq > ? AND i.seq <= ? AND (l.expires_at IS NULL OR l.expires_at > ?)
+         AND NOT (l.kind = 'app' AND l.body IS NULL) ORDER BY i.seq LIMIT ?`,
       groupId, groupId, afterSeq, Math.min(uptoSeq ?? Number.MAX_SAFE_INTEGER, db.readableUpTo(groupId)), now, limit,
     )
     .map(entryFromRow);
