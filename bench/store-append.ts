@@ -5,7 +5,7 @@
  *
  *   node bench/store-append.ts [batch=400] [rounds=50] [full|normal]
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,10 +33,9 @@ for (let i = 0; i < 100; i++) {
   senders.push({ groupId, sender });
 }
 const body = randomBytes(340);
-const bodyHash = createHash('sha256').update(body).digest();
 const batch = (): MessageInput[] => Array.from({ length: batchSize }, (_, i) => {
   const s = senders[i % senders.length]!;
-  return { groupId: s.groupId, sender: s.sender, epoch: 0, msgId: messageId(), body, bodyHash, expiresAt: null, ts: Date.now() };
+  return { groupId: s.groupId, sender: s.sender, epoch: 0, msgId: messageId(), body, expiresAt: null, ts: Date.now() };
 });
 for (let i = 0; i < 5; i++) await store.appendMessages(batch());
 const started = performance.now();

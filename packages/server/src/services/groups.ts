@@ -136,7 +136,7 @@ export class GroupsService {
     }
     // Group commit: stored with the other sends of this turn, published before this resolves.
     const r = await this.#appends.append({
-      groupId: req.groupId, sender, epoch: req.epoch, msgId: req.msgId, body, bodyHash: sha256(body), expiresAt: req.expiresAt ?? null, ts,
+      groupId: req.groupId, sender, epoch: req.epoch, msgId: req.msgId, body, expiresAt: req.expiresAt ?? null, ts,
     });
     if (r.error !== undefined) fail(r);
     if (r.duplicate) {

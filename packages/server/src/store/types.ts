@@ -114,8 +114,8 @@ export interface MessageInput {
   readonly sender: DeviceRef;
   readonly epoch: number;
   readonly msgId: string;
+  /** [SEND-2] A retry with the same msgId is a duplicate only with the same body (store/body-hash.ts). */
   readonly body: Uint8Array;
-  readonly bodyHash: Uint8Array;
   readonly expiresAt: number | null;
   readonly ts: number;
 }

@@ -5,6 +5,7 @@ import type {
 } from '../types.ts';
 import { appendEntries, lockGroup, lockGroups, type LockedGroup, type NewEntry } from './pg-log.ts';
 import { bytesOrNull, num, numOrNull, str, type PgDb, type Sql } from './pg-db.ts';
+import { bodyHash } from '../body-hash.ts';
 import { deleteUntilShort, seqChunks, SWEEP_CHUNK_ROWS } from '../sweep.ts';
 
 export async function createGroup(db: PgDb, groupId: string, creator: DeviceRef, ts: number): Promise<'ok' | 'GROUP_EXISTS'> {
@@ -167,8 +168,10 @@ export async function appendMessages(db: PgDb, inputs: readonly MessageInput[]):
       // Checked before the epoch, so a retry after a reconnect gets its original seq even if the epoch moved.
       const key = `${m.groupId} ${m.msgId}`;
       const dup = known.get(key);
+      // This store keeps every entry's hash (an indexed column it compares in place of the body).
+      const hash = bodyHash(m.body);
       if (dup !== undefined) {
-        if (dup.bodyHash === null || !bytesEqual(dup.bodyHash, m.bodyHash)) decided.push({ error: 'MESSAGE_ID_REUSED' });
+        if (dup.bodyHash === null || !bytesEqual(dup.bodyHash, hash)) decided.push({ error: 'MESSAGE_ID_REUSED' });
         else decided.push(dup.item < 0 ? { duplicate: true, seq: dup.seq } : { item: dup.item, duplicate: true });
         continue;
       }
@@ -176,11 +179,11 @@ export async function appendMessages(db: PgDb, inputs: readonly MessageInput[]):
         decided.push({ error: 'EPOCH_CONFLICT', epoch: group.epoch });
         continue;
       }
-      known.set(key, { seq: 0, item: items.length, bodyHash: m.bodyHash });
+      known.set(key, { seq: 0, item: items.length, bodyHash: hash });
       decided.push({ item: items.length, duplicate: false });
       items.push({
         group,
-        entry: { kind: 'app', sender: m.sender, msgId: m.msgId, ts: m.ts, expiresAt: m.expiresAt, subjectUsername: null, target: null, recipients: null, body: m.body, bodyHash: m.bodyHash, epoch: m.epoch },
+        entry: { kind: 'app', sender: m.sender, msgId: m.msgId, ts: m.ts, expiresAt: m.expiresAt, subjectUsername: null, target: null, recipients: null, body: m.body, bodyHash: hash, epoch: m.epoch },
       });
     }
     const entries = await appendEntries(sql, items);

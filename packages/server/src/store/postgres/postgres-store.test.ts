@@ -55,7 +55,7 @@ if (!available.ok) {
       const results = await Promise.all(
         Array.from({ length: 60 }, (_, i) => {
           const body = randomBytes(8);
-          return stores[i % 3]!.appendMessage({ groupId, sender: { username, deviceId }, epoch: 0, msgId: randomId(12), body, bodyHash: randomBytes(32), expiresAt: null, ts: Date.now() });
+          return stores[i % 3]!.appendMessage({ groupId, sender: { username, deviceId }, epoch: 0, msgId: randomId(12), body, expiresAt: null, ts: Date.now() });
         }),
       );
       const seqs = results.map((r) => (r.error === undefined && !r.duplicate ? r.entry.seq : -1)).sort((x, y) => x - y);
@@ -77,7 +77,7 @@ if (!available.ok) {
       for (let i = 0; i < count; i += 1_000) {
         const batch = Array.from({ length: Math.min(1_000, count - i) }, () => {
           const body = randomBytes(8);
-          return { groupId, sender: { username, deviceId }, epoch: 0, msgId: randomId(12), body, bodyHash: randomBytes(32), expiresAt: null, ts: Date.now() };
+          return { groupId, sender: { username, deviceId }, epoch: 0, msgId: randomId(12), body, expiresAt: null, ts: Date.now() };
         });
         for (const o of await a.appendMessages(batch)) last = o.error === undefined && !o.duplicate ? o.entry.seq : -1;
       }

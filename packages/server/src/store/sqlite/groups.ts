@@ -4,6 +4,7 @@ import type {
   RedactOutcome,
 } from '../types.ts';
 import { appendEntry, indexAll, indexTail, indexTailIfLong, tryInsertMessage } from './log.ts';
+import { bodyHash } from '../body-hash.ts';
 import { bytesOrNull, num, numOrNull, str, type Db } from './db.ts';
 
 export function createGroup(db: Db, groupId: string, creator: DeviceRef, ts: number): 'ok' | 'GROUP_EXISTS' {
@@ -23,12 +24,23 @@ function checkMember(db: Db, groupId: string, deviceId: string): GroupFailure | 
   return { gno: num(g.gno), epoch: num(g.epoch), lastSeq: num(g.last_seq) };
 }
 
-/** [SEND-2] Idempotency on (groupId, msgId): same body → the original, different body → MESSAGE_ID_REUSED. */
-function findByMsgId(db: Db, gno: number, msgId: string, bodyHash: Uint8Array): GroupFailure | { seq: number; epoch: number } | undefined {
-  const r = db.get("SELECT seq, epoch, body_hash FROM group_log WHERE gno = ? AND msg_id = ? AND kind IN ('app', 'commit')", gno, msgId);
+/**
+ * [SEND-2] Idempotency on (groupId, msgId): same body → the original, different body →
+ * MESSAGE_ID_REUSED. A commit's row keeps the hash of its body; a message's row keeps its body,
+ * and gets the hash only when the body goes (redact). `body` is the new message's, or null with
+ * `hash` a commit's.
+ */
+function findByMsgId(db: Db, gno: number, msgId: string, body: Uint8Array | null, hash: Uint8Array | null): GroupFailure | { seq: number; epoch: number } | undefined {
+  const r = db.get("SELECT seq, epoch, kind, body, body_hash FROM group_log WHERE gno = ? AND msg_id = ? AND kind IN ('app', 'commit')", gno, msgId);
   if (!r) return undefined;
-  const hash = bytesOrNull(r.body_hash);
-  if (hash === null || !bytesEqual(hash, bodyHash)) return { error: 'MESSAGE_ID_REUSED' };
+  const storedBody = bytesOrNull(r.body);
+  let same: boolean;
+  if (body !== null && str(r.kind) === 'app' && storedBody !== null) same = bytesEqual(storedBody, body);
+  else {
+    const stored = bytesOrNull(r.body_hash) ?? (storedBody === null ? null : bodyHash(storedBody));
+    same = stored !== null && bytesEqual(stored, hash ?? bodyHash(body!));
+  }
+  if (!same) return { error: 'MESSAGE_ID_REUSED' };
   return { seq: num(r.seq), epoch: num(r.epoch) };
 }
 
@@ -36,7 +48,7 @@ export function applyCommit(db: Db, c: CommitInput): CommitOutcome {
   return db.tx((): CommitOutcome => {
     const g = checkMember(db, c.groupId, c.sender.deviceId);
     if ('error' in g) return g;
-    const dup = findByMsgId(db, g.gno, c.msgId, c.bodyHash);
+    const dup = findByMsgId(db, g.gno, c.msgId, null, c.bodyHash);
     if (dup !== undefined) return 'error' in dup ? dup : { duplicate: true, seq: dup.seq, epoch: dup.epoch + 1 };
     if (c.epoch !== g.epoch) return { error: 'EPOCH_CONFLICT', epoch: g.epoch };
 
@@ -137,7 +149,7 @@ export function appendMessages(db: Db, inputs: readonly MessageInput[]): Message
         ? tryInsertMessage(db, g.gno, g.lastSeq + 1, m)
         : undefined;
       if (entry === undefined) {
-        const dup = findByMsgId(db, g.gno, m.msgId, m.bodyHash);
+        const dup = findByMsgId(db, g.gno, m.msgId, m.body, null);
         if (dup !== undefined) out.push('error' in dup ? dup : { duplicate: true, seq: dup.seq });
         else if (m.epoch !== g.epoch) out.push({ error: 'EPOCH_CONFLICT', epoch: g.epoch });
         else throw new Error('appendMessages: the log refused a row that is not a duplicate');
@@ -164,7 +176,7 @@ export function redact(db: Db, groupId: string, sender: DeviceRef, msgId: string
   return db.tx((): RedactOutcome => {
     const g = checkMember(db, groupId, sender.deviceId);
     if ('error' in g) return g;
-    const r = db.get("SELECT rid, seq, sender_username, redacted_seq FROM group_log WHERE gno = ? AND msg_id = ? AND kind = 'app'", g.gno, msgId);
+    const r = db.get("SELECT rid, seq, sender_username, redacted_seq, body, body_hash FROM group_log WHERE gno = ? AND msg_id = ? AND kind = 'app'", g.gno, msgId);
     if (!r) return { error: 'NOT_FOUND' };
     if (str(r.sender_username) !== sender.username) return { error: 'FORBIDDEN' };
     const already = numOrNull(r.redacted_seq);
@@ -172,7 +184,10 @@ export function redact(db: Db, groupId: string, sender: DeviceRef, msgId: string
     const entry = appendEntry(db, {
       groupId, kind: 'redact', sender, msgId: null, ts, expiresAt: null, subjectUsername: null, target: msgId, recipients: null, body: null, bodyHash: null,
     });
-    db.run('UPDATE group_log SET body = NULL, redacted_seq = ? WHERE rid = ?', entry.seq, num(r.rid));
+    // The body goes; its hash stays, so a retry of the original send is still told apart from a reused msgId.
+    const body = bytesOrNull(r.body);
+    const hash = bytesOrNull(r.body_hash) ?? (body === null ? null : bodyHash(body));
+    db.run('UPDATE group_log SET body = NULL, body_hash = ?, redacted_seq = ? WHERE rid = ?', hash, entry.seq, num(r.rid));
     return { duplicate: false, seq: entry.seq, entry };
   });
 }

@@ -105,13 +105,14 @@ export function insertEntry(db: Db, gno: number, seq: number, epoch: number, e: 
  * Writes an application message at `seq` unless its msgId is already in the group: the unique
  * index answers "new?" as part of the insert, so a new message (nearly all of them) costs no
  * separate lookup. Undefined if the row was refused. The columns an application message leaves
- * empty are not bound (every bound parameter is a conversion on the hot path).
+ * empty are not bound (every bound parameter is a conversion on the hot path), body_hash among
+ * them: a retry compares bodies, and redact keeps the hash when the body goes (findByMsgId).
  */
 export function tryInsertMessage(db: Db, gno: number, seq: number, e: MessageRow): LogEntry | undefined {
   const n = db.run(
-    `INSERT OR IGNORE INTO group_log (rid, gno, seq, kind, sender_username, sender_device, msg_id, epoch, ts, expires_at, body, body_hash)
-     VALUES (?, ?, ?, 'app', ?, ?, ?, ?, ?, ?, ?, ?)`,
-    rids(db).next++, gno, seq, e.sender.username, e.sender.deviceId, e.msgId, e.epoch, e.ts, e.expiresAt, e.body, e.bodyHash,
+    `INSERT OR IGNORE INTO group_log (rid, gno, seq, kind, sender_username, sender_device, msg_id, epoch, ts, expires_at, body)
+     VALUES (?, ?, ?, 'app', ?, ?, ?, ?, ?, ?, ?)`,
+    rids(db).next++, gno, seq, e.sender.username, e.sender.deviceId, e.msgId, e.epoch, e.ts, e.expiresAt, e.body,
   );
   if (n !== 1) return undefined;
   db.noteAppend(e.groupId, seq);
@@ -129,7 +130,6 @@ export interface MessageRow {
   readonly ts: number;
   readonly expiresAt: number | null;
   readonly body: Uint8Array;
-  readonly bodyHash: Uint8Array;
 }
 
 export function readLog(db: Db, groupId: string, afterSeq: number, uptoSeq: number | null, limit: number, now: number): LogEntry[] {
