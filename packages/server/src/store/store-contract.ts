@@ -85,6 +85,32 @@ export function storeContract(test: TestFn, makeStore: () => Promise<{ store: St
     assert.deepEqual(await store.applyCommit({ ...commit, epoch: 2, msgId: randomId(12), welcome: null, add: [], remove: [b.deviceId] }), { error: 'INVALID_MEMBERSHIP', message: `device ${b.deviceId} is not a member` });
   });
 
+  run('[GRP-4][SEND-1] what a send was checked against moves at once: removal, a new epoch, an added member, a revoked device', async (store) => {
+    const [a, b, c] = [await device(store), await device(store), await device(store)];
+    const g = randomId(16);
+    await store.createGroup(g, a, 1);
+    const commit = { groupId: g, sender: a, commit: randomBytes(4), welcome: null, bodyHash: randomBytes(32), remove: [] as string[], add: [] as string[], maxGroupDevices: 10, ts: 1 };
+    const added = await store.applyCommit({ ...commit, epoch: 0, msgId: randomId(12), welcome: randomBytes(4), add: [b.deviceId] });
+    assert.ok(added.error === undefined && !added.duplicate);
+    // Sends by both members (and one by an outsider) before anything changes.
+    const before = await store.appendMessages([msg(g, a, 1), msg(g, b, 1), msg(g, c, 1)]);
+    assert.deepEqual(before.map((o) => o.error ?? 'ok'), ['ok', 'ok', 'NOT_A_MEMBER']);
+    // b is removed: its next send is refused, and a's old epoch is a conflict.
+    const removed = await store.applyCommit({ ...commit, epoch: 1, msgId: randomId(12), remove: [b.deviceId] });
+    assert.ok(removed.error === undefined && !removed.duplicate);
+    assert.deepEqual(await store.appendMessage(msg(g, b, 2)), { error: 'NOT_A_MEMBER' });
+    assert.deepEqual(await store.appendMessage(msg(g, a, 1)), { error: 'EPOCH_CONFLICT', epoch: 2 });
+    // c is added: its sends go in, after the commit and welcome in seq order.
+    const withC = await store.applyCommit({ ...commit, epoch: 2, msgId: randomId(12), welcome: randomBytes(4), add: [c.deviceId] });
+    assert.ok(withC.error === undefined && !withC.duplicate);
+    const fromC = await store.appendMessage(msg(g, c, 3));
+    assert.ok(fromC.error === undefined && !fromC.duplicate);
+    assert.equal(fromC.entry.seq, withC.welcome!.seq + 1);
+    // a revokes c's device: refused from then on.
+    await store.revokeDevice(c.username, c.deviceId, 5);
+    assert.deepEqual(await store.appendMessage(msg(g, c, 3)), { error: 'NOT_A_MEMBER' });
+  });
+
   run('[KP-5] concurrent claims never return the same one-time package', async (store) => {
     const d = await device(store);
     await store.addKeyPackages(d.deviceId, Array.from({ length: 10 }, (_, i) => `kp${i}`), 'last', 100);

@@ -7,6 +7,18 @@ import { WalSync } from './wal-sync.ts';
 export type Row = Record<string, SQLInputValue>;
 export type Param = SQLInputValue;
 
+/** A group as the send path needs it (groups.ts appendMessages), kept between batches. */
+export interface HotGroup {
+  readonly gno: number;
+  readonly epoch: number;
+  lastSeq: number;
+  /** Devices checked so far: whether each is a current member. */
+  readonly members: Map<string, boolean>;
+}
+
+/** Past this many groups the hot cache starts over (it only saves reads). */
+const HOT_GROUPS_MAX = 20_000;
+
 /** Where the log's next row goes and how far log_index covers (migration 6, log.ts). */
 export interface LogRids {
   /** The rid of the next row written. */
@@ -26,6 +38,10 @@ export class Db {
   #appends: Map<string, number> | null = null;
   /** The log's rid allocator for the running transaction (log.ts), loaded on first use. */
   #rids: LogRids | null = null;
+  /** See `hotGroups`. */
+  readonly #hot = new Map<string, HotGroup>();
+  #hotVersion = -1;
+  #relaxed = false;
   /** Set while the checkpoint thread catches up on the whole WAL (checkpoint-thread.ts). */
   #held: { readonly promise: Promise<void>; readonly resolve: () => void } | null = null;
 
@@ -64,17 +80,38 @@ export class Db {
 
   /** Runs fn in one IMMEDIATE transaction (the write lock is taken up front, so checks and writes are atomic). */
   tx<T>(fn: () => T): T {
+    const relaxed = this.#relaxed;
+    this.#relaxed = false;
+    let committed = false;
     this.raw.exec('BEGIN IMMEDIATE');
     try {
       const result = fn();
       this.raw.exec('COMMIT');
+      committed = true;
       return result;
     } catch (error) {
       this.raw.exec('ROLLBACK');
       throw error;
     } finally {
       this.#rids = null;
+      // Only the hot writes keep the cache: they change no group's epoch nor anyone's membership,
+      // and they update the cached last_seq themselves (which a rollback would leave wrong).
+      if (!relaxed || !committed) this.#hot.clear();
     }
+  }
+
+  /**
+   * The groups the send path read in earlier batches, so that a batch reads only the groups it
+   * has not seen. Valid while no other transaction runs here (every one clears it: commits, joins,
+   * revocations, new groups) and no other connection commits (PRAGMA data_version moves).
+   */
+  hotGroups(): Map<string, HotGroup> {
+    const version = Number(this.get('PRAGMA data_version')?.['data_version']);
+    if (version !== this.#hotVersion || this.#hot.size > HOT_GROUPS_MAX) {
+      this.#hot.clear();
+      this.#hotVersion = version;
+    }
+    return this.#hot;
   }
 
   /** The running transaction's log rid allocator (log.ts); `load` reads it on first use. */
@@ -90,6 +127,7 @@ export class Db {
    */
   relaxedTx<T>(fn: () => T): T {
     const walSync = this.walSync;
+    this.#relaxed = true;
     if (walSync === null) return this.tx(fn);
     this.raw.exec('PRAGMA synchronous = NORMAL');
     this.#appends = new Map();

@@ -5,7 +5,7 @@ import type {
 } from '../types.ts';
 import { appendEntry, indexAll, indexTail, indexTailIfLong, tryInsertMessage } from './log.ts';
 import { bodyHash } from '../body-hash.ts';
-import { bytesOrNull, num, numOrNull, str, type Db } from './db.ts';
+import { bytesOrNull, num, numOrNull, str, type Db, type HotGroup } from './db.ts';
 
 export function createGroup(db: Db, groupId: string, creator: DeviceRef, ts: number): 'ok' | 'GROUP_EXISTS' {
   return db.tx(() => {
@@ -104,40 +104,38 @@ export function applyCommit(db: Db, c: CommitInput): CommitOutcome {
 
 /**
  * Group commit: every input checked and appended in order inside one transaction. Group rows and
- * memberships are read once per batch (app messages change neither epoch nor membership), each
- * group's last_seq is written once at the end. The unique msgId index sees the rows this
+ * memberships come from the hot cache (db.ts `hotGroups`: app messages change neither epoch nor
+ * membership, and anything that does clears it), read from the database only the first time;
+ * each group's last_seq is written once per batch. The unique msgId index sees the rows this
  * transaction already inserted, so a msgId repeated inside the batch is a duplicate. The commit
  * does not sync: the caller awaits `db.durable()` before answering (wal-sync.ts).
  */
 export function appendMessages(db: Db, inputs: readonly MessageInput[]): MessageOutcome[] {
   if (inputs.length === 0) return [];
   return db.relaxedTx((): MessageOutcome[] => {
-    const groups = new Map<string, { gno: number; epoch: number; lastSeq: number; moved: boolean } | null>();
-    const members = new Map<string, boolean>();
+    const hot = db.hotGroups();
+    const moved = new Map<string, HotGroup>();
     const out: MessageOutcome[] = [];
     for (const m of inputs) {
-      const key = `${m.groupId} ${m.sender.deviceId}`;
-      let g = groups.get(m.groupId);
+      let g = hot.get(m.groupId);
       if (g === undefined) {
-        // The group and its first sender's membership in one statement (at low rates a batch
-        // holds about one message per group, so this is one lookup per message, not two).
+        // The group and its first sender's membership in one statement.
         const row = db.get(
           `SELECT gno, epoch, last_seq, EXISTS (SELECT 1 FROM memberships WHERE group_id = groups.group_id AND device_id = ? AND status = 'member') AS member
              FROM groups WHERE group_id = ?`,
           m.sender.deviceId, m.groupId,
         );
-        g = row ? { gno: num(row.gno), epoch: num(row.epoch), lastSeq: num(row.last_seq), moved: false } : null;
-        groups.set(m.groupId, g);
-        if (row) members.set(key, num(row.member) === 1);
+        if (!row) {
+          out.push({ error: 'UNKNOWN_GROUP' });
+          continue;
+        }
+        g = { gno: num(row.gno), epoch: num(row.epoch), lastSeq: num(row.last_seq), members: new Map([[m.sender.deviceId, num(row.member) === 1]]) };
+        hot.set(m.groupId, g);
       }
-      if (g === null) {
-        out.push({ error: 'UNKNOWN_GROUP' });
-        continue;
-      }
-      let member = members.get(key);
+      let member = g.members.get(m.sender.deviceId);
       if (member === undefined) {
         member = db.get("SELECT 1 FROM memberships WHERE group_id = ? AND device_id = ? AND status = 'member'", m.groupId, m.sender.deviceId) !== undefined;
-        members.set(key, member);
+        g.members.set(m.sender.deviceId, member);
       }
       if (!member) {
         out.push({ error: 'NOT_A_MEMBER' });
@@ -156,10 +154,10 @@ export function appendMessages(db: Db, inputs: readonly MessageInput[]): Message
         continue;
       }
       g.lastSeq = entry.seq;
-      g.moved = true;
+      moved.set(m.groupId, g);
       out.push({ duplicate: false, entry });
     }
-    for (const [groupId, g] of groups) if (g?.moved) db.run('UPDATE groups SET last_seq = ? WHERE group_id = ?', g.lastSeq, groupId);
+    for (const [groupId, g] of moved) db.run('UPDATE groups SET last_seq = ? WHERE group_id = ?', g.lastSeq, groupId);
     indexTailIfLong(db);
     return out;
   });

@@ -77,3 +77,17 @@ test('[DEL-7] an expired row goes with its index entry, whether it was indexed o
     assert.deepEqual((await store.readLog('g1', 0, null, 10, 1_000)).map((e) => [e.seq, e.msgId]), [[keep, 'stays']]);
   });
 });
+
+test('[SEND-1] a membership changed by another connection to the file is seen by the next send', async () => {
+  await withSqliteStore('ines', async (store, sender, dir) => {
+    await send(store, sender, ['before']);
+    // Another process (an operator's sqlite3 shell, say) removes the device from the group.
+    const other = new DatabaseSync(join(dir, 'charla.sqlite'));
+    try {
+      other.exec(`UPDATE memberships SET status = 'removed', to_seq = 1 WHERE device_id = '${sender.deviceId}'`);
+    } finally {
+      other.close();
+    }
+    assert.deepEqual(await store.appendMessage(message(sender, 'after')), { error: 'NOT_A_MEMBER' });
+  });
+});
