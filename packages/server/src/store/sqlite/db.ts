@@ -41,7 +41,6 @@ export class Db {
   /** See `hotGroups`. */
   readonly #hot = new Map<string, HotGroup>();
   #hotVersion = -1;
-  #relaxed = false;
   /** Set while the checkpoint thread catches up on the whole WAL (checkpoint-thread.ts). */
   #held: { readonly promise: Promise<void>; readonly resolve: () => void } | null = null;
 
@@ -80,8 +79,10 @@ export class Db {
 
   /** Runs fn in one IMMEDIATE transaction (the write lock is taken up front, so checks and writes are atomic). */
   tx<T>(fn: () => T): T {
-    const relaxed = this.#relaxed;
-    this.#relaxed = false;
+    return this.#tx(fn, false);
+  }
+
+  #tx<T>(fn: () => T, relaxed: boolean): T {
     let committed = false;
     this.raw.exec('BEGIN IMMEDIATE');
     try {
@@ -127,12 +128,11 @@ export class Db {
    */
   relaxedTx<T>(fn: () => T): T {
     const walSync = this.walSync;
-    this.#relaxed = true;
-    if (walSync === null) return this.tx(fn);
+    if (walSync === null) return this.#tx(fn, true);
     this.raw.exec('PRAGMA synchronous = NORMAL');
     this.#appends = new Map();
     try {
-      const result = this.tx(fn);
+      const result = this.#tx(fn, true);
       walSync.committed(this.#appends);
       return result;
     } finally {
