@@ -28,13 +28,18 @@ export interface NewEntry {
  */
 export const INDEX_EVERY_ROWS = 1_024;
 
+/** How far log_index covers, and the highest rid in the log (0 if it is empty). */
+function indexState(db: Db): { indexedUpTo: number; maxRid: number } {
+  const r = db.get('SELECT indexed_upto, (SELECT MAX(rid) FROM group_log) AS max_rid FROM log_index_state');
+  if (!r) throw new Error('log_index_state has no row');
+  return { indexedUpTo: num(r.indexed_upto), maxRid: r.max_rid === null ? 0 : num(r.max_rid) };
+}
+
 /** Rids only grow, even past rows the sweep deleted, so a row above indexed_upto is never an old one's. */
 function rids(db: Db): LogRids {
   return db.rids(() => {
-    const r = db.get('SELECT indexed_upto, (SELECT MAX(rid) FROM group_log) AS max_rid FROM log_index_state');
-    if (!r) throw new Error('log_index_state has no row');
-    const indexedUpTo = num(r.indexed_upto);
-    return { next: Math.max(indexedUpTo, r.max_rid === null ? 0 : num(r.max_rid)) + 1, indexedUpTo };
+    const { indexedUpTo, maxRid } = indexState(db);
+    return { next: Math.max(indexedUpTo, maxRid) + 1, indexedUpTo };
   });
 }
 
@@ -60,8 +65,8 @@ export function indexTailIfLong(db: Db): void {
  * covers every commit before it.
  */
 export function indexAll(db: Db): void {
-  const r = db.get('SELECT indexed_upto, (SELECT MAX(rid) FROM group_log) AS max_rid FROM log_index_state');
-  if (r && r.max_rid !== null && num(r.max_rid) > num(r.indexed_upto)) db.relaxedTx(() => indexTail(db));
+  const { indexedUpTo, maxRid } = indexState(db);
+  if (maxRid > indexedUpTo) db.relaxedTx(() => indexTail(db));
 }
 
 /** Appends one entry at the group's next seq. Must run inside a transaction. */
