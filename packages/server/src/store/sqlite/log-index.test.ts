@@ -91,3 +91,20 @@ test('[SEND-1] a membership changed by another connection to the file is seen by
     assert.deepEqual(await store.appendMessage(message(sender, 'after')), { error: 'NOT_A_MEMBER' });
   });
 });
+
+test('[DEL-1] rows another connection appended are neither overwritten nor skipped: the next send reloads what it keeps', async () => {
+  await withSqliteStore('ines', async (store, sender, dir) => {
+    await send(store, sender, ['ours-1']);
+    const other = new DatabaseSync(join(dir, 'charla.sqlite'));
+    try {
+      // The next rid and seq, as another writer would take them.
+      other.exec(`INSERT INTO group_log (rid, gno, seq, kind, sender_username, sender_device, msg_id, epoch, ts, body)
+        SELECT MAX(rid) + 1, gno, 2, 'app', '${sender.username}', '${sender.deviceId}', 'theirs', 0, 5, x'00' FROM group_log;
+        UPDATE groups SET last_seq = 2 WHERE group_id = 'g1';`);
+    } finally {
+      other.close();
+    }
+    assert.deepEqual(await send(store, sender, ['ours-2']), [3]);
+    assert.deepEqual((await store.readLog('g1', 0, null, 10, 10)).map((e) => [e.seq, e.msgId]), [[1, 'ours-1'], [2, 'theirs'], [3, 'ours-2']]);
+  });
+});
