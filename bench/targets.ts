@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort, spawnPinned, stopProcess, waitUntil } from './procs.ts';
+import { SERVER_NODE_FLAGS } from '../packages/server/src/node-flags.ts';
 
 export const REPO = resolve(import.meta.dirname, '..');
 /** The server gets core 0, generators core 1 (the issue's setup for a 2-core machine). */
@@ -67,8 +68,13 @@ async function waitHttp(child: ChildProcess, url: string, what: string): Promise
 export async function startCharla(o: CharlaOptions): Promise<Target> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'charla-bench-'));
-  // BENCH_SERVER_NODE_ARGS: extra Node flags for the server, e.g. "--trace-gc" or "--single-threaded-gc".
-  const nodeArgs = [...(o.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${o.profileDir}`] : []), ...(process.env['BENCH_SERVER_NODE_ARGS']?.split(' ').filter(Boolean) ?? [])];
+  // The flags production runs with, then BENCH_SERVER_NODE_ARGS: extra Node flags for the server,
+  // e.g. "--trace-gc" or "--single-threaded-gc" (a later flag wins over an earlier one).
+  const nodeArgs = [
+    ...SERVER_NODE_FLAGS,
+    ...(o.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${o.profileDir}`] : []),
+    ...(process.env['BENCH_SERVER_NODE_ARGS']?.split(' ').filter(Boolean) ?? []),
+  ];
   const child = spawnPinned({
     cpu: SERVER_CPU,
     nofile: NOFILE,
