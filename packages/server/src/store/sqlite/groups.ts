@@ -267,10 +267,13 @@ export function garbageRanges(db: Db, cutoffTs: number): { gno: number; from: nu
   return out;
 }
 
-/** Deletes a group's entries with seq in [from, upTo] (a range of log_index's key). */
+/**
+ * Deletes a group's entries with seq in [from, upTo] (a range of log_index's key). The range comes
+ * from garbageRanges, which indexed every row first, and ends at or below the group's last seq then:
+ * every row in it is in log_index.
+ */
 export function deleteRange(db: Db, gno: number, from: number, upTo: number): number {
   return db.relaxedTx(() => {
-    indexTail(db);
     const n = db.run('DELETE FROM group_log WHERE rid IN (SELECT rid FROM log_index WHERE gno = ? AND seq >= ? AND seq <= ?)', gno, from, upTo);
     db.run('DELETE FROM log_index WHERE gno = ? AND seq >= ? AND seq <= ?', gno, from, upTo);
     return n;
