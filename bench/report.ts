@@ -23,6 +23,8 @@ export interface Results {
   loadAverageAfter: number[];
   bodySize: number;
   ack: string;
+  /** Node flags of the Charla server and of the generators (older result files lack them). */
+  nodeFlags?: { server: readonly string[]; generators: readonly string[] };
   durationMs: number;
   /** Scenario 1, measured once (memory per connection does not depend on the durability setting). */
   connections?: { relay: Outcome<ConnectionsResult>; charla: Outcome<ConnectionsResult>; charlaSync: 'full' | 'normal' };
@@ -157,5 +159,6 @@ export function header(r: Results): string {
     `machine: ${m.nproc} × ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}, Linux ${m.kernel}`,
     `load average before: ${m.loadAverage.join(', ')}; after: ${r.loadAverageAfter.join(', ')}`,
     `server on CPU 0, generators on CPU 1 (taskset); body ${r.bodySize} bytes (measured MLS ciphertext of a short text); acks: ${r.ack}; took ${(r.durationMs / 1000).toFixed(0)} s`,
+    ...(r.nodeFlags ? [`node flags: server ${r.nodeFlags.server.join(' ') || '(none)'}; generators ${r.nodeFlags.generators.join(' ') || '(none)'}`] : []),
   ].join('\n');
 }

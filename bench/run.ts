@@ -11,7 +11,7 @@ import { runConnections } from './scenarios/connections.ts';
 import { runMultiNode } from './scenarios/multi-node.ts';
 import { runGroup, runOneToOne } from './scenarios/traffic.ts';
 import { runWeb, webMarkdown, type WebResult } from './scenarios/web.ts';
-import { REPO, startCharla, startRelay, type Target } from './targets.ts';
+import { GENERATOR_NODE_FLAGS, REPO, serverNodeArgs, startCharla, startRelay, type Target } from './targets.ts';
 import { roomsMarkdown, runRooms, type RoomsResult } from './rooms.ts';
 
 /**
@@ -54,6 +54,7 @@ async function main(): Promise<void> {
     loadAverageAfter: [],
     bodySize: o.bodySize,
     ack: o.ack,
+    nodeFlags: { server: serverNodeArgs(), generators: GENERATOR_NODE_FLAGS },
     durationMs: 0,
     relay: {},
     charla: o.syncs.map((sync): CharlaRun => ({ sync })),

@@ -11,6 +11,20 @@ export const SERVER_CPU = '0';
 export const GENERATOR_CPU = '1';
 export const NOFILE = 300_000;
 
+/**
+ * Node flags for every generator process, then BENCH_GEN_NODE_ARGS. A generator measures latency
+ * on its own clock, so its pauses count against the server it measures. Driving 200 Charla
+ * connections it promotes many short-lived objects (requests in flight, acks due), and V8 ran a
+ * mark-compact every 200-300 ms: 8-10 ms of pause plus up to 17 ms of incremental marking, and the
+ * bursts of 20-50 ms latencies they made were most of Charla's open-loop p99 (docs/benchmarks.md,
+ * "The generator's own pauses"). A larger initial old space holds those collections off, as the
+ * server's own flag does (SERVER_NODE_FLAGS); the relay's generator runs with it too.
+ */
+export const GENERATOR_NODE_FLAGS: readonly string[] = [
+  '--initial-old-space-size=256',
+  ...(process.env['BENCH_GEN_NODE_ARGS']?.split(' ').filter(Boolean) ?? []),
+];
+
 export type TargetKind = 'charla' | 'relay';
 
 export interface Target {
@@ -65,16 +79,16 @@ async function waitHttp(child: ChildProcess, url: string, what: string): Promise
   }, 30_000);
 }
 
+/** The flags production runs with, then BENCH_SERVER_NODE_ARGS (a later flag wins over an earlier one). */
+export function serverNodeArgs(): string[] {
+  return [...SERVER_NODE_FLAGS, ...(process.env['BENCH_SERVER_NODE_ARGS']?.split(' ').filter(Boolean) ?? [])];
+}
+
 export async function startCharla(o: CharlaOptions): Promise<Target> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'charla-bench-'));
-  // The flags production runs with, then BENCH_SERVER_NODE_ARGS: extra Node flags for the server,
-  // e.g. "--trace-gc" or "--single-threaded-gc" (a later flag wins over an earlier one).
-  const nodeArgs = [
-    ...SERVER_NODE_FLAGS,
-    ...(o.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${o.profileDir}`] : []),
-    ...(process.env['BENCH_SERVER_NODE_ARGS']?.split(' ').filter(Boolean) ?? []),
-  ];
+  // BENCH_SERVER_NODE_ARGS: extra Node flags for the server, e.g. "--trace-gc".
+  const nodeArgs = [...serverNodeArgs(), ...(o.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${o.profileDir}`] : [])];
   const child = spawnPinned({
     cpu: SERVER_CPU,
     nofile: NOFILE,

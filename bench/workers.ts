@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { Command, Reply } from './gen/worker.ts';
 import { spawnPinned, stopProcess } from './procs.ts';
-import { GENERATOR_CPU, NOFILE, REPO } from './targets.ts';
+import { GENERATOR_CPU, GENERATOR_NODE_FLAGS, NOFILE, REPO } from './targets.ts';
 
 /** The orchestrator's handle on one generator process. */
 export class Generator {
@@ -11,7 +11,7 @@ export class Generator {
   readonly #pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
 
   constructor() {
-    this.#child = spawnPinned({ cpu: GENERATOR_CPU, nofile: NOFILE, command: process.execPath, args: [join(REPO, 'bench/gen/worker.ts')], ipc: true });
+    this.#child = spawnPinned({ cpu: GENERATOR_CPU, nofile: NOFILE, command: process.execPath, args: [...GENERATOR_NODE_FLAGS, join(REPO, 'bench/gen/worker.ts')], ipc: true });
     this.#child.on('message', (m: Reply) => {
       const p = this.#pending.get(m.rid);
       if (!p) return;
