@@ -150,13 +150,16 @@ export async function joinDeviceLink(store: LocalStore, input: string, options: 
     signingPrivateKey: signing.privateKey,
     accountPrivateKey,
   };
+  // Key packages first: activation told every group of the account about this device, and its
+  // members are now trying to add it (groups.ts reconcileUserDevices), which needs one of these.
+  // Downloading and importing the history can take seconds on a slow link or a busy machine.
+  await refillKeyPackages(store, http, profile);
   const writes: StoreWrite[] = [{ ns: NS.profile, key: 'self', value: profile }];
   if (welcome.historyBlobId) {
     const archive = JSON.parse(new TextDecoder().decode(await openFromLink(key, await http.downloadBlob(welcome.historyBlobId)))) as HistoryArchive;
     writes.push(...importHistory(archive, profile));
   }
   await store.write(writes);
-  await refillKeyPackages(store, http, profile);
   return profile;
 }
 

@@ -170,4 +170,7 @@ export async function reconcileUserDevices(ctx: GroupContext, groupId: string, u
   }
 }
 
-const RECONCILE_RETRIES = 5;
+// Waits of 200 ms, doubling: about 25 s in all. A device that was just linked uploads its key
+// packages only after generating 30 of them; with five retries (6 s) a browser on a busy CI
+// machine was once not added, and never got the next message.
+const RECONCILE_RETRIES = 7;
