@@ -20,10 +20,12 @@ export const NOFILE = 300_000;
  * "The generator's own pauses"). A larger initial old space holds those collections off, as the
  * server's own flag does (SERVER_NODE_FLAGS); the relay's generator runs with it too.
  */
-export const GENERATOR_NODE_FLAGS: readonly string[] = [
-  '--initial-old-space-size=256',
-  ...(process.env['BENCH_GEN_NODE_ARGS']?.split(' ').filter(Boolean) ?? []),
-];
+export const GENERATOR_NODE_FLAGS: readonly string[] = ['--initial-old-space-size=256', ...flagsFromEnv('BENCH_GEN_NODE_ARGS')];
+
+/** Extra Node flags from an environment variable, space-separated (e.g. "--trace-gc"). */
+function flagsFromEnv(name: string): string[] {
+  return process.env[name]?.split(' ').filter(Boolean) ?? [];
+}
 
 export type TargetKind = 'charla' | 'relay';
 
@@ -81,7 +83,7 @@ async function waitHttp(child: ChildProcess, url: string, what: string): Promise
 
 /** The flags production runs with, then BENCH_SERVER_NODE_ARGS (a later flag wins over an earlier one). */
 export function serverNodeArgs(): string[] {
-  return [...SERVER_NODE_FLAGS, ...(process.env['BENCH_SERVER_NODE_ARGS']?.split(' ').filter(Boolean) ?? [])];
+  return [...SERVER_NODE_FLAGS, ...flagsFromEnv('BENCH_SERVER_NODE_ARGS')];
 }
 
 export async function startCharla(o: CharlaOptions): Promise<Target> {
