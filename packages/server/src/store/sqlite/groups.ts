@@ -5,7 +5,7 @@ import type {
 } from '../types.ts';
 import { appendEntry, indexAll, indexTail, indexTailIfLong, tryInsertMessage } from './log.ts';
 import { bodyHash } from '../body-hash.ts';
-import { bytesOrNull, num, numOrNull, str, type Db, type HotGroup } from './db.ts';
+import { bytesOrNull, num, numOrNull, str, type Db, type HotGroup, type Row } from './db.ts';
 
 export function createGroup(db: Db, groupId: string, creator: DeviceRef, ts: number): 'ok' | 'GROUP_EXISTS' {
   return db.tx(() => {
@@ -37,11 +37,17 @@ function findByMsgId(db: Db, gno: number, msgId: string, body: Uint8Array | null
   let same: boolean;
   if (body !== null && str(r.kind) === 'app' && storedBody !== null) same = bytesEqual(storedBody, body);
   else {
-    const stored = bytesOrNull(r.body_hash) ?? (storedBody === null ? null : bodyHash(storedBody));
+    const stored = storedHash(r);
     same = stored !== null && bytesEqual(stored, hash ?? bodyHash(body!));
   }
   if (!same) return { error: 'MESSAGE_ID_REUSED' };
   return { seq: num(r.seq), epoch: num(r.epoch) };
+}
+
+/** A log row's body hash (`body`, `body_hash` selected): the one kept, or else its body's. */
+function storedHash(r: Row): Uint8Array | null {
+  const body = bytesOrNull(r.body);
+  return bytesOrNull(r.body_hash) ?? (body === null ? null : bodyHash(body));
 }
 
 export function applyCommit(db: Db, c: CommitInput): CommitOutcome {
@@ -183,9 +189,7 @@ export function redact(db: Db, groupId: string, sender: DeviceRef, msgId: string
       groupId, kind: 'redact', sender, msgId: null, ts, expiresAt: null, subjectUsername: null, target: msgId, recipients: null, body: null, bodyHash: null,
     });
     // The body goes; its hash stays, so a retry of the original send is still told apart from a reused msgId.
-    const body = bytesOrNull(r.body);
-    const hash = bytesOrNull(r.body_hash) ?? (body === null ? null : bodyHash(body));
-    db.run('UPDATE group_log SET body = NULL, body_hash = ?, redacted_seq = ? WHERE rid = ?', hash, entry.seq, num(r.rid));
+    db.run('UPDATE group_log SET body = NULL, body_hash = ?, redacted_seq = ? WHERE rid = ?', storedHash(r), entry.seq, num(r.rid));
     return { duplicate: false, seq: entry.seq, entry };
   });
 }
