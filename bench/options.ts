@@ -14,6 +14,11 @@ export interface Options {
   profile: boolean;
   /** 1:1 open-loop rates (msgs/s) measured after max and half, e.g. to find where p99 stays ≤ 20 ms. */
   rates: number[];
+  /**
+   * How many times the 1:1 scenario runs, relay and Charla alternating, each time on fresh
+   * processes; the summary gives medians (the issue's reference figures are medians of 3 runs).
+   */
+  runs: number;
   connections: number;
   /** What was asked for, when the process file limit forced fewer (see nofileHardLimit). */
   connectionsRequested: number;
@@ -35,7 +40,8 @@ export interface Options {
 
 const USAGE = `usage: npm run bench -- [--quick] [--only=${SCENARIOS.join(',')}] [--sync=full[,normal]]
                         [--ack=sdk|each|batch|none] [--profile] [--connections=N]
-                        [--rates=N,…]   (1:1: also measure open loop at these msgs/s)`;
+                        [--rates=N,…]   (1:1: also measure open loop at these msgs/s)
+                        [--runs=N]      (1:1: N runs, relay and Charla alternating; medians)`;
 
 export function parseOptions(argv: readonly string[]): Options {
   const flags = new Map<string, string>();
@@ -44,7 +50,7 @@ export function parseOptions(argv: readonly string[]): Options {
     if (!m) throw new Error(`unknown argument ${a}\n${USAGE}`);
     flags.set(m[1]!, m[2] ?? 'true');
   }
-  const known = new Set(['quick', 'only', 'sync', 'ack', 'profile', 'connections', 'rates', 'help']);
+  const known = new Set(['quick', 'only', 'sync', 'ack', 'profile', 'connections', 'rates', 'runs', 'help']);
   for (const k of flags.keys()) if (!known.has(k)) throw new Error(`unknown flag --${k}\n${USAGE}`);
   if (flags.has('help')) throw new Error(USAGE);
   const quick = flags.has('quick');
@@ -56,6 +62,8 @@ export function parseOptions(argv: readonly string[]): Options {
   if (!['sdk', 'each', 'batch', 'none'].includes(ack)) throw new Error(`--ack takes sdk, each, batch or none\n${USAGE}`);
   const rates = flags.has('rates') ? flags.get('rates')!.split(',').map(Number) : [];
   if (rates.some((r) => !Number.isInteger(r) || r < 1 || r > 1_000_000)) throw new Error(`--rates takes msgs/s from 1 to 1000000, comma-separated\n${USAGE}`);
+  const runs = Number(flags.get('runs') ?? 1);
+  if (!Number.isInteger(runs) || runs < 1 || runs > 9) throw new Error(`--runs takes 1 to 9\n${USAGE}`);
   const requested = Number(flags.get('connections') ?? (quick ? 2_000 : 50_000));
   if (!Number.isInteger(requested) || requested < 1 || requested > 200_000) throw new Error('--connections: 1..200000');
   // Without CAP_SYS_RESOURCE (containers) `ulimit -n` cannot go past the hard limit, and the server
@@ -69,6 +77,7 @@ export function parseOptions(argv: readonly string[]): Options {
     ack,
     profile: flags.has('profile'),
     rates,
+    runs,
     connections,
     connectionsRequested: requested,
     nofileHardLimit,

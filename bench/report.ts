@@ -9,7 +9,10 @@ export type Outcome<T> = T | Failed | undefined;
 
 export interface CharlaRun {
   sync: 'full' | 'normal';
+  /** The first 1:1 run (or the only one). */
   oneToOne?: Outcome<OneToOneResult>;
+  /** With `--runs=N` (N > 1): every 1:1 run, in order, `oneToOne` first. */
+  oneToOneRuns?: Outcome<OneToOneResult>[];
   group?: Outcome<GroupResult>;
   multiNode?: Outcome<MultiNodeResult>;
 }
@@ -28,7 +31,7 @@ export interface Results {
   durationMs: number;
   /** Scenario 1, measured once (memory per connection does not depend on the durability setting). */
   connections?: { relay: Outcome<ConnectionsResult>; charla: Outcome<ConnectionsResult>; charlaSync: 'full' | 'normal' };
-  relay: { oneToOne?: Outcome<OneToOneResult>; group?: Outcome<GroupResult> };
+  relay: { oneToOne?: Outcome<OneToOneResult>; oneToOneRuns?: Outcome<OneToOneResult>[]; group?: Outcome<GroupResult> };
   charla: CharlaRun[];
   profile?: { oneToOne?: ProfileSummary; group?: ProfileSummary; dir: string };
 }
@@ -39,6 +42,47 @@ const int = (n: number): string => (Number.isFinite(n) ? Math.round(n).toLocaleS
 const ms = (n: number): string => (Number.isFinite(n) ? (n < 10 ? n.toFixed(1) : Math.round(n).toString()) : '—');
 const pct = (a: number | undefined, b: number | undefined): string => (a !== undefined && b !== undefined && b > 0 ? `${((a / b) * 100).toFixed(1)} %` : '—');
 const met = (b: boolean | undefined): string => (b === undefined ? '—' : b ? 'yes' : 'no');
+
+/** The middle value (the mean of the two middle ones for an even count); NaN for none. */
+export function median(xs: readonly number[]): number {
+  if (xs.length === 0) return Number.NaN;
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/**
+ * The 1:1 rows for `--runs=N`: each figure is the median over the runs, with every run's value
+ * beside it. The ratio is the median of each run's own ratio (relay and Charla ran back to back).
+ * A run that failed counts as missing: the medians are over the runs that completed.
+ */
+export function oneToOneMedianRows(tag: string, charlaRuns: readonly Outcome<OneToOneResult>[], relayRuns: readonly Outcome<OneToOneResult>[]): string[] {
+  const c = charlaRuns.map((x) => ok(x));
+  const r = relayRuns.map((x) => ok(x));
+  const done = c.filter((x) => x !== undefined);
+  const n = `median of ${done.length} of ${charlaRuns.length} runs`;
+  if (done.length === 0) return [`| 2 | 1:1 (${tag}, ${n}) | every run failed: ${errOf(charlaRuns[0])} | — | — | — | no |`];
+  const list = (xs: readonly (number | undefined)[], f: (x: number) => string): string => xs.map((x) => (x === undefined ? 'failed' : f(x))).join(', ');
+  const maxes = c.map((x) => x?.max.messagesPerSec);
+  const relayMaxes = r.map((x) => x?.max.messagesPerSec);
+  const ratios = c.map((x, i) => (x && r[i] ? x.max.messagesPerSec / r[i].max.messagesPerSec : undefined));
+  const okRatios = ratios.filter((x) => x !== undefined);
+  const medRatio = median(okRatios);
+  const halfP99 = c.map((x) => x?.half.latency.p99);
+  const okHalf = halfP99.filter((x) => x !== undefined);
+  const within = okHalf.filter((x) => x <= 20).length;
+  const rows = [
+    `| 2 | 1:1 max, delivered msgs/s (${tag}, ${n}) | ${int(median(done.map((x) => x.max.messagesPerSec)))} (runs: ${list(maxes, int)}) | ${int(median(r.filter((x) => x !== undefined).map((x) => x.max.messagesPerSec)))} (runs: ${list(relayMaxes, int)}) | ${okRatios.length ? `${(medRatio * 100).toFixed(1)} % (runs: ${list(ratios, (x) => `${(x * 100).toFixed(1)} %`)})` : '—'} | ≥ 50 % of relay (~70,000) | ${met(okRatios.length ? medRatio >= 0.5 : undefined)} |`,
+    `| 2 | 1:1 at half of max: p99 (${tag}, ${n}) | ${ms(median(okHalf))} ms (runs: ${list(halfP99, (x) => `${ms(x)} ms`)}; at ${list(c.map((x) => x?.half.messagesPerSec), int)} msgs/s) | ${ms(median(r.filter((x) => x !== undefined).map((x) => x.half.latency.p99)))} ms | — | p99 ≤ 20 ms | ${met(median(okHalf) <= 20)} (${within} of ${okHalf.length} runs) |`,
+  ];
+  const rates = done[0]!.rates.map((s) => s.offeredRate ?? 0);
+  for (const [k, rate] of rates.entries()) {
+    const p99s = c.map((x) => x?.rates[k]?.latency.p99);
+    const okP99 = p99s.filter((x) => x !== undefined);
+    rows.push(`| 2 | 1:1 open ${int(rate)}/s (\`--rates\`): p99 (${tag}, ${n}) | ${ms(median(okP99))} ms (runs: ${list(p99s, (x) => `${ms(x)} ms`)}) | ${ms(median(r.map((x) => x?.rates[k]?.latency.p99).filter((x) => x !== undefined)))} ms | — | — | — |`);
+  }
+  return rows;
+}
 
 function latency(s: Step): string {
   return `p50 ${ms(s.latency.p50)} / p99 ${ms(s.latency.p99)} ms`;
@@ -63,7 +107,9 @@ export function summaryTable(r: Results): string {
   }
   for (const run of r.charla) {
     const tag = `sync=${run.sync}`;
-    if (run.oneToOne !== undefined) {
+    if (run.oneToOneRuns !== undefined && run.oneToOneRuns.length > 1) {
+      rows.push(...oneToOneMedianRows(tag, run.oneToOneRuns, r.relay.oneToOneRuns ?? [r.relay.oneToOne]));
+    } else if (run.oneToOne !== undefined) {
       const c = ok(run.oneToOne);
       const e = errOf(run.oneToOne);
       rows.push(
@@ -130,8 +176,12 @@ export function detailTable(r: Results): string {
   const group = (label: string, x: GroupResult | undefined): void => {
     for (const s of x?.steps ?? []) rows.push(stepRow(label, `group open ${int(s.offeredRate ?? 0)} msgs/s`, s));
   };
-  oneToOne('relay', ok(r.relay.oneToOne));
-  for (const run of r.charla) oneToOne(`charla sync=${run.sync}`, ok(run.oneToOne));
+  const runs = r.relay.oneToOneRuns?.length ?? 1;
+  for (let i = 0; i < runs; i++) {
+    const nth = runs > 1 ? ` #${i + 1}` : '';
+    oneToOne(`relay${nth}`, ok(r.relay.oneToOneRuns?.[i] ?? r.relay.oneToOne));
+    for (const run of r.charla) oneToOne(`charla sync=${run.sync}${nth}`, ok(run.oneToOneRuns?.[i] ?? run.oneToOne));
+  }
   group('relay', ok(r.relay.group));
   for (const run of r.charla) group(`charla sync=${run.sync}`, ok(run.group));
   for (const run of r.charla) {

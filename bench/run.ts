@@ -9,7 +9,7 @@ import { newestProfile, profileMarkdown, summarizeProfile } from './profile.ts';
 import { detailTable, header, summaryTable, type CharlaRun, type Outcome, type Results } from './report.ts';
 import { runConnections } from './scenarios/connections.ts';
 import { runMultiNode } from './scenarios/multi-node.ts';
-import { runGroup, runOneToOne } from './scenarios/traffic.ts';
+import { runGroup, runOneToOne, type OneToOneResult } from './scenarios/traffic.ts';
 import { runWeb, webMarkdown, type WebResult } from './scenarios/web.ts';
 import { GENERATOR_NODE_FLAGS, REPO, serverNodeArgs, startCharla, startRelay, type Target } from './targets.ts';
 import { roomsMarkdown, runRooms, type RoomsResult } from './rooms.ts';
@@ -74,9 +74,21 @@ async function main(): Promise<void> {
     results.connections = { relay, charla: charlaConnections, charlaSync: 'normal' };
   }
   if (has('one-to-one')) {
-    results.relay.oneToOne = await attempt('1:1: relay', () => against(startRelay, (t) => runOneToOne('relay', t.label, [t.url], [t.pid], o)));
-    for (const run of results.charla) {
-      run.oneToOne = await attempt(`1:1: charla sync=${run.sync}`, () => against(charla(run), (t) => runOneToOne('charla', t.label, [t.url], [t.pid], o)));
+    // With --runs, relay and Charla alternate, so that a slow spell of the machine lands on both.
+    const relayRuns: Outcome<OneToOneResult>[] = [];
+    const charlaRuns = results.charla.map((): Outcome<OneToOneResult>[] => []);
+    for (let i = 1; i <= o.runs; i++) {
+      const nth = o.runs > 1 ? ` (run ${i} of ${o.runs})` : '';
+      relayRuns.push(await attempt(`1:1: relay${nth}`, () => against(startRelay, (t) => runOneToOne('relay', t.label, [t.url], [t.pid], o))));
+      for (const [k, run] of results.charla.entries()) {
+        charlaRuns[k]!.push(await attempt(`1:1: charla sync=${run.sync}${nth}`, () => against(charla(run), (t) => runOneToOne('charla', t.label, [t.url], [t.pid], o))));
+      }
+    }
+    results.relay.oneToOne = relayRuns[0];
+    for (const [k, run] of results.charla.entries()) run.oneToOne = charlaRuns[k]![0];
+    if (o.runs > 1) {
+      results.relay.oneToOneRuns = relayRuns;
+      for (const [k, run] of results.charla.entries()) run.oneToOneRuns = charlaRuns[k];
     }
   }
   if (has('group')) {
@@ -121,7 +133,10 @@ async function main(): Promise<void> {
   if (rooms) out.push('', 'error' in rooms ? `Rooms: FAILED: ${rooms.error}` : roomsMarkdown(rooms));
   out.push('', `JSON: ${file}`);
   console.log(out.join('\n'));
-  const failed = [results.connections?.relay, results.connections?.charla, results.relay.oneToOne, results.relay.group, ...results.charla.flatMap((r) => [r.oneToOne, r.group, r.multiNode])]
+  const failed = [
+    results.connections?.relay, results.connections?.charla, results.relay.oneToOne, ...(results.relay.oneToOneRuns ?? []), results.relay.group,
+    ...results.charla.flatMap((r) => [r.oneToOne, ...(r.oneToOneRuns ?? []), r.group, r.multiNode]),
+  ]
     .some((x) => x !== undefined && 'error' in (x as object)) || (web !== undefined && 'error' in web) || (rooms !== undefined && 'error' in rooms);
   if (failed) process.exitCode = 1;
 }
