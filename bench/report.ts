@@ -43,6 +43,11 @@ const ms = (n: number): string => (Number.isFinite(n) ? (n < 10 ? n.toFixed(1) :
 const pct = (a: number | undefined, b: number | undefined): string => (a !== undefined && b !== undefined && b > 0 ? `${((a / b) * 100).toFixed(1)} %` : '—');
 const met = (b: boolean | undefined): string => (b === undefined ? '—' : b ? 'yes' : 'no');
 
+/** Every 1:1 run of a target, in order: `oneToOneRuns` with `--runs=N`, else the one `oneToOne`. */
+export function oneToOneRunsOf(x: { oneToOne?: Outcome<OneToOneResult>; oneToOneRuns?: Outcome<OneToOneResult>[] }): Outcome<OneToOneResult>[] {
+  return x.oneToOneRuns ?? (x.oneToOne === undefined ? [] : [x.oneToOne]);
+}
+
 /** The middle value (the mean of the two middle ones for an even count); NaN for none. */
 export function median(xs: readonly number[]): number {
   if (xs.length === 0) return Number.NaN;
@@ -60,6 +65,7 @@ export function oneToOneMedianRows(tag: string, charlaRuns: readonly Outcome<One
   const c = charlaRuns.map((x) => ok(x));
   const r = relayRuns.map((x) => ok(x));
   const done = c.filter((x) => x !== undefined);
+  const relayDone = r.filter((x) => x !== undefined);
   const n = `median of ${done.length} of ${charlaRuns.length} runs`;
   if (done.length === 0) return [`| 2 | 1:1 (${tag}, ${n}) | every run failed: ${errOf(charlaRuns[0])} | — | — | — | no |`];
   const list = (xs: readonly (number | undefined)[], f: (x: number) => string): string => xs.map((x) => (x === undefined ? 'failed' : f(x))).join(', ');
@@ -72,8 +78,8 @@ export function oneToOneMedianRows(tag: string, charlaRuns: readonly Outcome<One
   const okHalf = halfP99.filter((x) => x !== undefined);
   const within = okHalf.filter((x) => x <= 20).length;
   const rows = [
-    `| 2 | 1:1 max, delivered msgs/s (${tag}, ${n}) | ${int(median(done.map((x) => x.max.messagesPerSec)))} (runs: ${list(maxes, int)}) | ${int(median(r.filter((x) => x !== undefined).map((x) => x.max.messagesPerSec)))} (runs: ${list(relayMaxes, int)}) | ${okRatios.length ? `${(medRatio * 100).toFixed(1)} % (runs: ${list(ratios, (x) => `${(x * 100).toFixed(1)} %`)})` : '—'} | ≥ 50 % of relay (~70,000) | ${met(okRatios.length ? medRatio >= 0.5 : undefined)} |`,
-    `| 2 | 1:1 at half of max: p99 (${tag}, ${n}) | ${ms(median(okHalf))} ms (runs: ${list(halfP99, (x) => `${ms(x)} ms`)}; at ${list(c.map((x) => x?.half.messagesPerSec), int)} msgs/s) | ${ms(median(r.filter((x) => x !== undefined).map((x) => x.half.latency.p99)))} ms | — | p99 ≤ 20 ms | ${met(median(okHalf) <= 20)} (${within} of ${okHalf.length} runs) |`,
+    `| 2 | 1:1 max, delivered msgs/s (${tag}, ${n}) | ${int(median(done.map((x) => x.max.messagesPerSec)))} (runs: ${list(maxes, int)}) | ${int(median(relayDone.map((x) => x.max.messagesPerSec)))} (runs: ${list(relayMaxes, int)}) | ${okRatios.length ? `${(medRatio * 100).toFixed(1)} % (runs: ${list(ratios, (x) => `${(x * 100).toFixed(1)} %`)})` : '—'} | ≥ 50 % of relay (~70,000) | ${met(okRatios.length ? medRatio >= 0.5 : undefined)} |`,
+    `| 2 | 1:1 at half of max: p99 (${tag}, ${n}) | ${ms(median(okHalf))} ms (runs: ${list(halfP99, (x) => `${ms(x)} ms`)}; at ${list(c.map((x) => x?.half.messagesPerSec), int)} msgs/s) | ${ms(median(relayDone.map((x) => x.half.latency.p99)))} ms | — | p99 ≤ 20 ms | ${met(median(okHalf) <= 20)} (${within} of ${okHalf.length} runs) |`,
   ];
   const rates = done[0]!.rates.map((s) => s.offeredRate ?? 0);
   for (const [k, rate] of rates.entries()) {
@@ -108,7 +114,7 @@ export function summaryTable(r: Results): string {
   for (const run of r.charla) {
     const tag = `sync=${run.sync}`;
     if (run.oneToOneRuns !== undefined && run.oneToOneRuns.length > 1) {
-      rows.push(...oneToOneMedianRows(tag, run.oneToOneRuns, r.relay.oneToOneRuns ?? [r.relay.oneToOne]));
+      rows.push(...oneToOneMedianRows(tag, run.oneToOneRuns, oneToOneRunsOf(r.relay)));
     } else if (run.oneToOne !== undefined) {
       const c = ok(run.oneToOne);
       const e = errOf(run.oneToOne);
@@ -176,11 +182,11 @@ export function detailTable(r: Results): string {
   const group = (label: string, x: GroupResult | undefined): void => {
     for (const s of x?.steps ?? []) rows.push(stepRow(label, `group open ${int(s.offeredRate ?? 0)} msgs/s`, s));
   };
-  const runs = r.relay.oneToOneRuns?.length ?? 1;
-  for (let i = 0; i < runs; i++) {
-    const nth = runs > 1 ? ` #${i + 1}` : '';
-    oneToOne(`relay${nth}`, ok(r.relay.oneToOneRuns?.[i] ?? r.relay.oneToOne));
-    for (const run of r.charla) oneToOne(`charla sync=${run.sync}${nth}`, ok(run.oneToOneRuns?.[i] ?? run.oneToOne));
+  const relayRuns = oneToOneRunsOf(r.relay);
+  for (const [i, relayRun] of relayRuns.entries()) {
+    const nth = relayRuns.length > 1 ? ` #${i + 1}` : '';
+    oneToOne(`relay${nth}`, ok(relayRun));
+    for (const run of r.charla) oneToOne(`charla sync=${run.sync}${nth}`, ok(oneToOneRunsOf(run)[i]));
   }
   group('relay', ok(r.relay.group));
   for (const run of r.charla) group(`charla sync=${run.sync}`, ok(run.group));

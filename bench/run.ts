@@ -6,7 +6,7 @@ import { machine } from './machine.ts';
 import { parseOptions, type Options } from './options.ts';
 import { killAll } from './procs.ts';
 import { newestProfile, profileMarkdown, summarizeProfile } from './profile.ts';
-import { detailTable, header, summaryTable, type CharlaRun, type Outcome, type Results } from './report.ts';
+import { detailTable, header, oneToOneRunsOf, summaryTable, type CharlaRun, type Outcome, type Results } from './report.ts';
 import { runConnections } from './scenarios/connections.ts';
 import { runMultiNode } from './scenarios/multi-node.ts';
 import { runGroup, runOneToOne, type OneToOneResult } from './scenarios/traffic.ts';
@@ -134,8 +134,8 @@ async function main(): Promise<void> {
   out.push('', `JSON: ${file}`);
   console.log(out.join('\n'));
   const failed = [
-    results.connections?.relay, results.connections?.charla, results.relay.oneToOne, ...(results.relay.oneToOneRuns ?? []), results.relay.group,
-    ...results.charla.flatMap((r) => [r.oneToOne, ...(r.oneToOneRuns ?? []), r.group, r.multiNode]),
+    results.connections?.relay, results.connections?.charla, ...oneToOneRunsOf(results.relay), results.relay.group,
+    ...results.charla.flatMap((r) => [...oneToOneRunsOf(r), r.group, r.multiNode]),
   ]
     .some((x) => x !== undefined && 'error' in (x as object)) || (web !== undefined && 'error' in web) || (rooms !== undefined && 'error' in rooms);
   if (failed) process.exitCode = 1;
