@@ -76,7 +76,13 @@ export const RoomJoinFrame = z.object({
   /** The client can send simulcast video (two layers, rids 'l' and 'h'); the SFU then offers it ([ROOM-6]). */
   simulcast: z.boolean().optional(),
 });
-export const RoomAnswerFrame = z.object({ t: z.literal('answer'), sdp: Sdp });
+/** Numbers the SFU's offers to one participant; an answer names the offer it answers ([ROOM-6]). */
+const OfferId = z.number().int().min(1);
+/**
+ * The answer to the offer `offerId`. One whose offer is no longer waiting (superseded by a newer
+ * offer, or past its time) is dropped, never taken for the answer to another offer ([ROOM-6]).
+ */
+export const RoomAnswerFrame = z.object({ t: z.literal('answer'), sdp: Sdp, offerId: OfferId.optional() });
 /** Pass `data` (sealed pairwise, opaque) to one other participant, or to a lobby guest (host only). */
 export const RoomRelayFrame = z.object({ t: z.literal('relay'), id: RequestId.optional(), to: ParticipantId, data: Sealed(8192) });
 /** In-room chat: `data` is sealed with the current epoch's chat key; broadcast to all participants. */
@@ -169,8 +175,10 @@ export const RoomChatEventFrame = z.object({ t: z.literal('chat'), from: Partici
  * participant's SFU connections: an offer with a new `session` comes from a new SFU peer connection
  * (after a resume, a lost media connection or an SFU restart) and is answered from a new
  * RTCPeerConnection; offers with the same `session` renegotiate the current one ([ROOM-6]).
+ * `offerId` goes back in the answer. A newer offer supersedes one not answered yet: only the
+ * latest offer needs an answer.
  */
-export const RoomOfferFrame = z.object({ t: z.literal('offer'), sdp: Sdp, session: z.number().int().min(1).optional() });
+export const RoomOfferFrame = z.object({ t: z.literal('offer'), sdp: Sdp, session: z.number().int().min(1).optional(), offerId: OfferId.optional() });
 /** Who is speaking now, loudest first, from the RTP audio-level header extension. */
 export const RoomSpeakersFrame = z.object({ t: z.literal('speakers'), participantIds: z.array(ParticipantId).max(MAX_ROOM_PARTICIPANTS) });
 export const RoomOkFrame = z.object({ t: z.literal('ok'), id: RequestId }).catchall(z.unknown());

@@ -66,6 +66,34 @@ inLoopbackNamespace('rooms media through the server', fileURLToPath(import.meta.
         await Promise.all(people.map((p) => p.close()));
       }
     });
+
+    it('[ROOM-6] an answer to an offer no longer waiting is dropped, not taken for the answer to the offer waiting now', { timeout: 60_000 }, async () => {
+      const room = await createRoom(s.url);
+      const people: Person[] = [];
+      try {
+        const host = await Person.join(s.url, room, { hostToken: room.hostToken });
+        people.push(host);
+        people.push(await Person.join(s.url, room));
+        await waitUntil(() => everyoneReceivesEveryone(people), 'both to receive each other', 20_000);
+        const previous = host.answers.at(-1)!;
+        const offersBefore = host.room.of('offer').length;
+        // The host is slow: c's arrival brings it an offer it does not answer yet, while its answer
+        // to an earlier offer (late, say) arrives now.
+        let answerNow = (): void => undefined;
+        host.gate = new Promise((resolve) => (answerNow = resolve));
+        people.push(await Person.join(s.url, room));
+        const offer = await host.room.waitFor((f) => f.t === 'offer' && host.room.of('offer').indexOf(f) >= offersBefore, 10_000);
+        assert.ok(offer.offerId > previous.offerId, `offers are numbered (${offer.offerId} after ${previous.offerId})`);
+        host.room.send({ t: 'answer', sdp: previous.sdp, offerId: previous.offerId });
+        await sleep(500);
+        answerNow();
+        await waitUntil(() => everyoneReceivesEveryone(people), 'all three to receive each other', 20_000);
+        assert.deepEqual(host.room.of('err'), [], 'neither answer was refused');
+        assert.equal(host.room.of('offer').length, offersBefore + 1, 'the offer waiting was answered by its own answer: no offer again');
+      } finally {
+        await Promise.all(people.map((p) => p.close()));
+      }
+    });
   });
 
   describe('SfuPool', () => {
@@ -158,6 +186,10 @@ class Person {
   readonly room: RoomClient;
   /** The peer connection of the current SFU session (a new one per offer `session`). */
   current: SyntheticClient | undefined;
+  /** The answers sent, in order. */
+  readonly answers: { offerId: number; sdp: string }[] = [];
+  /** Offers wait for this before they are answered (a slow client). */
+  gate: Promise<void> = Promise.resolve();
 
   private constructor(room: RoomClient) {
     this.room = room;
@@ -182,9 +214,10 @@ class Person {
     // Offers are answered in order, one at a time (the SFU never has two outstanding per participant).
     let answering = Promise.resolve();
     client.ws.on('message', (data: Buffer) => {
-      const f = JSON.parse(data.toString('utf8')) as { t: string; sdp?: string; session?: number };
+      const f = JSON.parse(data.toString('utf8')) as { t: string; sdp?: string; session?: number; offerId?: number };
       if (f.t !== 'offer') return;
       answering = answering.then(async () => {
+        await person.gate;
         if (person.current === undefined || f.session !== session) {
           const old = person.current;
           person.current = createSyntheticClient({ id: client.participantId, keyFrameIntervalMs: 1000 });
@@ -192,7 +225,8 @@ class Person {
           await old?.close();
         }
         const answer = await person.current.signal({ type: 'offer', sdp: f.sdp! });
-        client.send({ t: 'answer', sdp: answer.sdp });
+        client.send({ t: 'answer', sdp: answer.sdp, offerId: f.offerId });
+        person.answers.push({ offerId: f.offerId!, sdp: answer.sdp });
       });
     });
     const joined = await client.sendJoin(room, extra);

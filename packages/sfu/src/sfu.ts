@@ -68,6 +68,8 @@ export type SfuOptions = SfuEvents & {
   renegotiationBatchMs?: number;
   /** Renegotiations wait this long at most for a participant's first connection (default 15 s). */
   connectWaitMs?: number;
+  /** An offer left without an answer is made again after this long (default 1000 ms). */
+  renegotiationRetryMs?: number;
   /**
    * Offer to receive simulcast video (rids 'l' and 'h') from publishers, unless a join says
    * otherwise (default false). Chromium answers with both layers (test/simulcast-chromium.test.ts);
@@ -136,6 +138,14 @@ type RoomState = {
   lastSpeakersAt: number;
 };
 
+/** The mids of a description's m-sections, in order. */
+export function sectionMids(sdp: string): string[] {
+  return sdp
+    .split(/\r?\n(?=m=)/)
+    .slice(1)
+    .map((section) => /\r?\na=mid:(\S+)/.exec(section)?.[1] ?? '');
+}
+
 /**
  * With max-bundle every m-section rides on the first one's transport, but werift repeats the ICE
  * candidates in each: at 100 m-sections that is several KB per candidate address, and room offers
@@ -159,6 +169,7 @@ export function createSfu(options: SfuOptions = {}): LocalSfu {
   const speakersMinIntervalMs = options.speakersMinIntervalMs ?? 500;
   const connectWaitMs = options.connectWaitMs ?? 15_000;
   const batchMs = options.renegotiationBatchMs ?? 300;
+  const retryMs = options.renegotiationRetryMs ?? 1000;
   const simulcastDefault = options.simulcast ?? false;
   /** An SSRC that appears in no SDP, used only as the sender of the SFU's own feedback. */
   const feedbackSsrc = randomInt(1, 2 ** 31);
@@ -192,11 +203,18 @@ export function createSfu(options: SfuOptions = {}): LocalSfu {
    * made while a round is queued ride on it (50 joins do not mean 49 rounds for the first
    * participant), and rounds after the first wait until the participant's connection is up:
    * werift loses ICE checks in progress when a new offer arrives mid-connection.
+   *
+   * A round whose offer got no answer (the signal failed or timed out, or brought back the answer
+   * to another offer) leaves this side with an offer the client may well have applied. Nothing is
+   * rolled back: werift builds the next offer from the last answered one plus what was added
+   * since, in the same order, so it extends whatever the client last applied. That next offer is
+   * made soon after (retryMs), not at the next join or leave: until then the participant would go
+   * without the round's changes, or without any media if it was its first offer.
    */
   function renegotiate(p: ParticipantState): Promise<void> {
     if (p.queuedRound) return p.queuedRound;
     const first = p.rounds === 0;
-    p.rounds++;
+    const n = ++p.rounds;
     // A failed round must not wedge the queue: the next round starts from whatever state is left.
     const round = p.negotiation.catch(() => undefined).then(async () => {
       if (!first) {
@@ -212,16 +230,31 @@ export function createSfu(options: SfuOptions = {}): LocalSfu {
       if (!local || p.closed) return;
       const answer = await p.signal({ type: 'offer', sdp: trimBundledCandidates(local.sdp) });
       if (p.closed) return;
+      // JSEP: an answer has the offer's m-sections, in order. werift would take an offered one
+      // missing from the answer as rejected and stop its transceiver for good (this participant
+      // would never again get that publisher), and its next offer would reuse the place under a
+      // new mid, which the client refuses ("the order of m-lines in subsequent offer doesn't match").
+      if (sectionMids(answer.sdp).join(' ') !== sectionMids(local.sdp).join(' ')) {
+        throw new Error('the answer does not answer this offer (its m-sections differ): not applied');
+      }
       await p.pc.setRemoteDescription(answer);
     });
     p.queuedRound = round;
     p.negotiation = round;
+    round.catch(() => {
+      // A later round (queued meanwhile) makes a new offer anyway.
+      if (p.closed || p.rounds !== n || p.pc.signalingState !== 'have-local-offer') return;
+      setTimeout(() => {
+        if (!p.closed && p.rounds === n) renegotiate(p).catch((error: unknown) => reportError(p, error));
+      }, retryMs).unref();
+    });
     return round;
   }
 
   function connectionSettled(p: ParticipantState): Promise<void> {
     const settled = (state: string) => state === 'connected' || state === 'failed' || state === 'closed';
-    if (p.closed || settled(p.pc.connectionState)) return Promise.resolve();
+    // No answer applied yet (the first offer went unanswered): no ICE checks to lose.
+    if (p.closed || settled(p.pc.connectionState) || !p.pc.remoteDescription) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(done, connectWaitMs);
       const { unSubscribe } = p.pc.connectionStateChange.subscribe((state) => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { trimBundledCandidates } from '../src/sfu.ts';
+import { sectionMids, trimBundledCandidates } from '../src/sfu.ts';
 
 describe('SFU offers', () => {
   it('keep ICE candidates in the first (bundle-tag) m-section only', () => {
@@ -17,5 +17,12 @@ describe('SFU offers', () => {
     }
     assert.ok(trimmed.endsWith('\r\n'));
     assert.equal(trimmed.split('\r\n').length, sdp.split('\r\n').length - 4);
+  });
+
+  it('sectionMids lists the m-sections\' mids in order (session-level lines are not a section)', () => {
+    const sdp = ['v=0', 's=-', 'a=group:BUNDLE 0 2', 'm=audio 9 UDP/TLS/RTP/SAVPF 111', 'a=mid:0', 'm=video 0 UDP/TLS/RTP/SAVPF 96', 'a=mid:1', 'm=audio 9 UDP/TLS/RTP/SAVPF 111', 'a=sendonly', 'a=mid:2', ''].join('\r\n');
+    assert.deepEqual(sectionMids(sdp), ['0', '1', '2']);
+    assert.deepEqual(sectionMids(sdp.replaceAll('\r\n', '\n')), ['0', '1', '2']);
+    assert.deepEqual(sectionMids('v=0\r\ns=-\r\n'), []);
   });
 });

@@ -54,6 +54,8 @@ export class MediaLink {
   readonly #senders = new Map<Kind, RTCRtpSender>();
   /** Which participant each received track belongs to. */
   readonly #remote = new Map<MediaStreamTrack, string>();
+  /** The SFU connection this link answers (the `session` of its offers), once it answered one. */
+  session: number | undefined;
   #disconnectedTimer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
   /** Chromium: encoded streams handed to the worker (see #prepareSenders for why). */

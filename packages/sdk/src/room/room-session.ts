@@ -127,6 +127,8 @@ export class RoomSession {
   /** Key distribution (host) and rotations, one at a time, so a newcomer never gets a stale epoch. */
   readonly #keyQueue = new SerialQueue();
   #offers = Promise.resolve();
+  /** Counts the offers received; one that a newer offer superseded is not answered ([ROOM-6]). */
+  #offersSeen = 0;
   #socket: RoomSocket | undefined;
   #link: MediaLink | undefined;
   #state: RoomState = 'connecting';
@@ -537,7 +539,7 @@ export class RoomSession {
         void this.#chatReceived(frame.from, frame.data, frame.ts);
         return;
       case 'offer':
-        this.#offer(frame.sdp);
+        this.#offer(frame);
         return;
       case 'speakers': {
         const speaking = new Set(frame.participantIds);
@@ -681,20 +683,48 @@ export class RoomSession {
     this.#emit('chat', message);
   }
 
-  #offer(sdp: string): void {
+  #offer(frame: Extract<RoomServerFrame, { t: 'offer' }>): void {
     const socket = this.#socket;
-    const link = this.#link;
-    if (!socket || !link) return;
+    if (!socket || !this.#link) return;
+    const seen = ++this.#offersSeen;
     // One offer at a time, and not before the local tracks are known (they go into the answer).
     this.#offers = this.#offers
       .then(() => this.#localReady)
       .then(async () => {
-        // An offer for a connection already replaced (a reconnection) is moot.
-        if (this.#link !== link || this.#socket !== socket) return;
-        const answer = await link.answer(sdp);
-        if (this.#socket === socket) socket.send({ t: 'answer', sdp: answer });
+        // An offer for a connection already replaced (a reconnection) is moot, and so is one a
+        // newer offer superseded: the server waits only for the newest offer's answer.
+        if (this.#socket !== socket || seen !== this.#offersSeen) return;
+        const link = this.#linkFor(frame.session);
+        if (!link) return;
+        const answer = await link.answer(frame.sdp);
+        if (this.#socket === socket && this.#link === link) socket.send({ t: 'answer', sdp: answer, ...(frame.offerId === undefined ? {} : { offerId: frame.offerId }) });
       })
       .catch((error: unknown) => this.#emit('error', error));
+  }
+
+  /**
+   * The link that answers an offer of SFU connection `session`. A new session is a new SFU peer
+   * connection ([ROOM-6]) and gets a new RTCPeerConnection: applied to the old one, its offer
+   * clashes with what that one negotiated before (other mids, m-lines in another order).
+   */
+  #linkFor(session: number | undefined): MediaLink | undefined {
+    const link = this.#link;
+    if (!link || session === undefined) return link;
+    if (link.session === undefined || link.session === session) {
+      link.session = session;
+      return link;
+    }
+    link.close();
+    const fresh = this.#newLink();
+    fresh.session = session;
+    this.#link = fresh;
+    // The old connection's tracks went with it; the new one brings its own.
+    for (const p of this.#peers.values()) {
+      delete p.stream;
+      p.tracks.clear();
+    }
+    this.#changed();
+    return fresh;
   }
 
   #remoteTrack(participantId: string, track: MediaStreamTrack): void {

@@ -62,7 +62,10 @@ export class Member {
   resumeTokenHash: Uint8Array | null = null;
   dropTimer: NodeJS.Timeout | undefined;
   pendingRelays: RelayedFrame[] = [];
-  offer: { resolve: (sdp: string) => void; reject: (error: Error) => void; timer: NodeJS.Timeout } | null = null;
+  /** The SFU offer waiting for this participant's answer: at most one ([ROOM-6]). */
+  offer: { id: number; resolve: (sdp: string) => void; reject: (error: Error) => void; timer: NodeJS.Timeout } | null = null;
+  /** Numbers this participant's offers (`offerId`), across SFU connections. */
+  offers = 0;
   /** The SFU connection's lifecycle, serialised (a resume leaves before it joins again). */
   media$: Promise<void> = Promise.resolve();
   /** Counts this participant's SFU connections: `session` of its offers ([ROOM-6]). */
@@ -222,7 +225,7 @@ export class LiveRoom {
         this.leave(member, 'left');
         return;
       case 'answer':
-        return this.#answer(member, frame.sdp);
+        return this.#answer(member, frame);
       case 'state':
         member.media = frame.media;
         this.#toAdmitted({ t: 'participantUpdated', participantId: member.participantId, media: frame.media }, member);
@@ -248,12 +251,21 @@ export class LiveRoom {
     }
   }
 
-  #answer(member: Member, sdp: string): void {
+  #answer(member: Member, frame: Frame<'answer'>): void {
     const offer = member.offer;
+    // The answer to an offer already superseded or past its time (a slow client) is not the
+    // answer to the one waiting now. Passed on, the SFU would apply it to the wrong offer: werift
+    // takes the m-sections missing from it as rejected and stops them for good, and the next offer
+    // reuses their places under new mids, which the browser refuses ("the order of m-lines in
+    // subsequent offer doesn't match").
+    if (frame.offerId !== undefined && frame.offerId !== offer?.id) {
+      this.#opts.logger.debug({ roomId: this.id, participantId: member.participantId, offerId: frame.offerId, waiting: offer?.id }, 'room: stale answer dropped');
+      return;
+    }
     if (!offer) throw new BadRequestError('no offer is waiting for an answer');
     member.offer = null;
     clearTimeout(offer.timer);
-    offer.resolve(sdp);
+    offer.resolve(frame.sdp);
   }
 
   #relay(member: Member, to: string, data: string): void {
@@ -441,13 +453,14 @@ export class LiveRoom {
         return;
       }
       member.offer?.reject(new Error('superseded by a new offer'));
+      const id = ++member.offers;
       const timer = setTimeout(() => {
-        if (member.offer?.timer === timer) member.offer = null;
+        if (member.offer?.id === id) member.offer = null;
         reject(new Error('no answer in time'));
       }, ANSWER_TIMEOUT_MS);
       timer.unref();
-      member.offer = { resolve, reject, timer };
-      member.send({ t: 'offer', sdp, session });
+      member.offer = { id, resolve, reject, timer };
+      member.send({ t: 'offer', sdp, session, offerId: id });
     });
   }
 
