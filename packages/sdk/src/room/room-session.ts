@@ -437,11 +437,7 @@ export class RoomSession {
     link?.close();
     // A guest dropped from the lobby has no resume token: it knocks again.
     this.#state = 'reconnecting';
-    for (const p of this.#peers.values()) {
-      delete p.stream;
-      p.tracks.clear();
-    }
-    this.#changed();
+    this.#forgetRemoteMedia();
     const delay = BACKOFF_MS[Math.min(this.#attempt, BACKOFF_MS.length - 1)]!;
     this.#attempt++;
     this.#reconnectTimer = setTimeout(() => {
@@ -719,12 +715,17 @@ export class RoomSession {
     fresh.session = session;
     this.#link = fresh;
     // The old connection's tracks went with it; the new one brings its own.
+    this.#forgetRemoteMedia();
+    return fresh;
+  }
+
+  /** The media connection the others' tracks came on is gone: they show without media until new tracks come. */
+  #forgetRemoteMedia(): void {
     for (const p of this.#peers.values()) {
       delete p.stream;
       p.tracks.clear();
     }
     this.#changed();
-    return fresh;
   }
 
   #remoteTrack(participantId: string, track: MediaStreamTrack): void {
