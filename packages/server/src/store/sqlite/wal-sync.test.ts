@@ -59,17 +59,26 @@ test('the WAL is copied into the database file by the checkpoint thread, not by 
 });
 
 /**
- * Writes batches back to back for `ms`, two in flight like the send batcher, so that some commit
- * always lands while a checkpoint copies. Returns the WAL file's size at the end (its high-water
- * mark: SQLite reuses the file from its start, it does not shrink it), how many times the WAL
- * started over (its frame count, read from the -shm header every 10 ms, went down), and the
- * messages stored.
+ * How much `writeSteadily` writes: a count, not a duration. The held WAL's high-water is set by how
+ * long one catch-up takes (the thread's poll, then its pass), and on a loaded machine that is longer
+ * while the writes are slower; with a fixed duration the control then wrote a quarter as much and
+ * the comparison failed (a CI run at load average 18–24; 43 against 69 MB with six busy loops on
+ * the 2 cores). With a count the control's WAL is as long on any machine: 440–520 MB against a
+ * held 19–37 MB, quiet or loaded. It takes 6 s on a quiet machine, 30 s with those six loops.
  */
-async function writeSteadily(store: SqliteStore, sender: DeviceRef, dir: string, ms: number): Promise<{ walBytes: number; restarts: number; stored: number }> {
-  const end = Date.now() + ms;
+const STEADY_MESSAGES = 300_000;
+
+/**
+ * Writes `messages` in batches back to back, two in flight like the send batcher, so that some
+ * commit always lands while a checkpoint copies. Returns the WAL file's size at the end (its
+ * high-water mark: SQLite reuses the file from its start, it does not shrink it), how many times
+ * the WAL started over (its frame count, read from the -shm header every 10 ms, went down), and
+ * the messages stored.
+ */
+async function writeSteadily(store: SqliteStore, sender: DeviceRef, dir: string, messages: number): Promise<{ walBytes: number; restarts: number; stored: number }> {
   let n = 0;
   const writer = async () => {
-    while (Date.now() < end) {
+    while (n < messages) {
       const batch = Array.from({ length: 50 }, () => message(sender, `s${n++}-${'x'.repeat(200)}`));
       const out = await store.appendMessages(batch);
       assert.ok(out.every((o) => o.error === undefined && !o.duplicate));
@@ -98,10 +107,10 @@ test('under steady writes the WAL starts over once it is long: writes are held f
   // Control: with no restarts the WAL only grows (a PASSIVE checkpoint never catches up with the writes).
   let control = { walBytes: 0, restarts: 0, stored: 0 };
   await withStore(async (store, sender, dir) => {
-    control = await writeSteadily(store, sender, dir, 2_000);
+    control = await writeSteadily(store, sender, dir, STEADY_MESSAGES);
   }, 1e9);
   await withStore(async (store, sender, dir) => {
-    const { walBytes, restarts, stored } = await writeSteadily(store, sender, dir, 2_000);
+    const { walBytes, restarts, stored } = await writeSteadily(store, sender, dir, STEADY_MESSAGES);
     assert.ok(restarts >= 3, `the WAL started over ${restarts} times (${control.restarts} without the holds)`);
     assert.ok(walBytes * 4 < control.walBytes, `the WAL stayed short: ${walBytes} bytes, against ${control.walBytes} without the holds`);
     // Nothing was lost or reordered by the holds.
