@@ -24,13 +24,13 @@
  * site's objects survive a young collection it allocates that site's objects in old space directly
  * ("pretenuring"). Under a burst (the 1:1 benchmark's saturated step, or any backlog) that happens to
  * the per-message objects (the decoded frame header, the log entry) that normally die within
- * milliseconds, and V8 kept them pretenured afterwards: old space then grew by 12 MB/s at 25,000
- * msgs/s (2.2 MB per young collection, 520 bytes per message), which brought a full collection
+ * milliseconds, and V8 kept them pretenured afterwards: old space then grew by 12 MB/s at 23,000–
+ * 25,000 msgs/s (2.2 MB per young collection, 520 bytes per message), which brought a full collection
  * every 11–12 s, and each one put the p99 of the 5 s around it at 65–92 ms instead of 8–14 ms.
- * Pretenured objects that point to young ones also made each young collection slower (3.8–7 ms
- * against 0.6–1.9 ms). Without it, old space grew by 3.4 MB/s and no full collection ran in 40 s
- * of load (docs/benchmarks.md, "Pretenuring"); the CPU per message changed by no more than the
- * machine's drift. What V8 loses is the pretenuring of objects that do live long; the server has
- * few of those (a live heap of 25 MB).
+ * Young collections were slower too (3.8–7 ms against 0.6–1.9 ms). Without it, old space grew by
+ * 3.4 MB/s and no full collection ran in 40 s of load (docs/benchmarks.md, "V8's pretenuring was
+ * the 1:1 half-rate tail"); the CPU per message changed by no more than the machine's drift. What
+ * V8 loses is the pretenuring of objects that do live long; the server has few of those (a live
+ * heap of 25 MB).
  */
 export const SERVER_NODE_FLAGS: readonly string[] = ['--initial-old-space-size=256', '--external-memory-accounted-in-global-limit', '--no-allocation-site-pretenuring'];
