@@ -20,15 +20,8 @@ inLoopbackNamespace('rooms media through the server', fileURLToPath(import.meta.
     after(() => s[Symbol.asyncDispose]());
 
     it('[ROOM-6][ROOM-7][ROOM-10] three participants receive each other; speakers are reported; a removed one is cut off; a dropped one resumes with fresh media', { timeout: 90_000 }, async () => {
-      const room = await createRoom(s.url);
-      const people: Person[] = [];
-      try {
-        const host = await Person.join(s.url, room, { hostToken: room.hostToken });
-        people.push(host);
-        people.push(await Person.join(s.url, room));
-        people.push(await Person.join(s.url, room));
-        const [, b, c] = people as [Person, Person, Person];
-        await waitUntil(() => everyoneReceivesEveryone(people), 'all three to receive each other\'s audio and video', 20_000);
+      await withRoomOf(s.url, 2, async (room, people) => {
+        const [host, b, c] = people as [Person, Person, Person];
 
         // Speakers: the one who talks is reported to everyone; a receiver asking for one video (view)
         // gets the speaker's only.
@@ -62,19 +55,12 @@ inLoopbackNamespace('rooms media through the server', fileURLToPath(import.meta.
         assert.equal(b2.id, b.id, 'the same participant');
         await waitUntil(() => b2.current?.receivingFrom('video', 1000).includes(host.id) && host.current?.receivingFrom('video', 1000).includes(b2.id), 'b to receive and be received again', 20_000);
         assert.equal(host.room.of('participantLeft').filter((f) => f.participantId === b.id).length, 0, 'the host never saw b leave');
-      } finally {
-        await Promise.all(people.map((p) => p.close()));
-      }
+      });
     });
 
     it('[ROOM-6] an answer to an offer no longer waiting is dropped, not taken for the answer to the offer waiting now', { timeout: 60_000 }, async () => {
-      const room = await createRoom(s.url);
-      const people: Person[] = [];
-      try {
-        const host = await Person.join(s.url, room, { hostToken: room.hostToken });
-        people.push(host);
-        people.push(await Person.join(s.url, room));
-        await waitUntil(() => everyoneReceivesEveryone(people), 'both to receive each other', 20_000);
+      await withRoomOf(s.url, 1, async (room, people) => {
+        const host = people[0]!;
         const previous = host.answers.at(-1)!;
         const offersBefore = host.room.of('offer').length;
         // The host is slow: c's arrival brings it an offer it does not answer yet, while its answer
@@ -90,9 +76,7 @@ inLoopbackNamespace('rooms media through the server', fileURLToPath(import.meta.
         await waitUntil(() => everyoneReceivesEveryone(people), 'all three to receive each other', 20_000);
         assert.deepEqual(host.room.of('err'), [], 'neither answer was refused');
         assert.equal(host.room.of('offer').length, offersBefore + 1, 'the offer waiting was answered by its own answer: no offer again');
-      } finally {
-        await Promise.all(people.map((p) => p.close()));
-      }
+      });
     });
   });
 
@@ -243,6 +227,23 @@ class Person {
 /** Received packets of one kind from one publisher; stream id = the publisher's participantId. */
 function packets(p: Person, from: string, kind: 'audio' | 'video'): number {
   return p.current?.received.get(`${from}:${kind}`)?.packets ?? 0;
+}
+
+/**
+ * A new room with its host and `guests` others joined and receiving each other's audio and video;
+ * runs `fn` with them (host first; `fn` may add people), then closes everyone.
+ */
+async function withRoomOf(url: string, guests: number, fn: (room: TestRoom, people: Person[]) => Promise<void>): Promise<void> {
+  const room = await createRoom(url);
+  const people: Person[] = [];
+  try {
+    people.push(await Person.join(url, room, { hostToken: room.hostToken }));
+    for (let i = 0; i < guests; i++) people.push(await Person.join(url, room));
+    await waitUntil(() => everyoneReceivesEveryone(people), `all ${people.length} to receive each other's audio and video`, 20_000);
+    await fn(room, people);
+  } finally {
+    await Promise.all(people.map((p) => p.close()));
+  }
 }
 
 function everyoneReceivesEveryone(people: readonly Person[]): boolean {
